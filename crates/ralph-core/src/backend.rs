@@ -184,8 +184,16 @@ pub struct FileDetails {
     pub path: String,
     /// Size in bytes.
     pub size: u64,
-    /// Last modification, truncated to the second.
+    /// Last modification, truncated to the second (`2024-01-15T10:00:00+00:00`, as Ralph prints it).
+    #[serde(serialize_with = "seconds_with_offset")]
     pub modified_at: DateTime<Utc>,
+}
+
+fn seconds_with_offset<S: serde::Serializer>(
+    at: &DateTime<Utc>,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    serializer.serialize_str(&at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
 }
 
 /// Every backend: a name, a health check, and the capability views it supports.
