@@ -198,11 +198,14 @@ impl Readable for FsBackend {
             .clone()
             .unwrap_or_else(|| self.settings.default_query_string.clone());
         let files = {
-            let dir = dir.clone();
+            let (dir, query) = (dir.clone(), query.clone());
             tokio::task::spawn_blocking(move || FsBackend::matching_files(&dir, &query))
                 .await
                 .map_err(|err| Error::backend(format!("listing task failed: {err}")))??
         };
+        if files.is_empty() {
+            tracing::warn!(target: "ralph", "no file matches `{query}` in `{}`", dir.display());
+        }
         let chunk_size = request
             .chunk_size
             .unwrap_or(self.settings.read_chunk_size)
@@ -400,7 +403,7 @@ impl Writable for FsBackend {
             .await
             .map_err(|err| Error::backend(format!("writer task failed: {err}")))??;
         if let Some(err) = failure {
-            return Err(err.with_written(0));
+            return Err(err);
         }
         report.written = 1;
         report.location = Some(path.to_string_lossy().into_owned());

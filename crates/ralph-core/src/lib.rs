@@ -27,6 +27,8 @@ pub mod backend;
 pub mod error;
 pub mod history;
 pub mod memory;
+pub mod parsers;
+pub mod pyjson;
 pub mod record;
 pub mod registry;
 pub mod schema;

@@ -75,9 +75,15 @@ impl SettingField {
         format!("--{}-{}", backend.replace('_', "-"), self.name.replace('_', "-"))
     }
 
-    /// The first line of the description, for `--help`.
-    pub fn summary(&self) -> &str {
-        self.description.lines().next().unwrap_or_default()
+    /// The first paragraph of the description on one line, for `--help` and the docs table.
+    pub fn summary(&self) -> String {
+        self.description
+            .split("\n\n")
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 

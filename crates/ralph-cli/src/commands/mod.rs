@@ -1,0 +1,21 @@
+//! One module per command; each is a thin call into the library crates.
+
+pub mod extract;
+pub mod list;
+pub mod read;
+pub mod write;
+
+use ralph_core::registry::{BackendContext, Registry};
+use ralph_core::settings::Settings;
+use ralph_core::DataBackend;
+
+/// Opens backend `name` with `settings`.
+pub async fn open_backend(
+    registry: &Registry,
+    settings: Settings,
+    name: &str,
+) -> ralph_core::Result<Box<dyn DataBackend>> {
+    let entry = registry.get(name)?;
+    let context = BackendContext::new(settings)?;
+    entry.open(&context).await
+}

@@ -1,0 +1,19 @@
+//! The `ralph` command line: clap definitions and dispatch over the library crates.
+//!
+//! Library users do not need this crate; it exists as a library so that `cargo xtask` and the
+//! tests see the same backend registry and command definition as the binary.
+
+pub mod cli;
+pub mod commands;
+pub mod io;
+
+use ralph_core::registry::Registry;
+
+/// The backends this binary was built with (one cargo feature each).
+pub fn registry() -> Registry {
+    let mut registry = Registry::new();
+    registry.register::<ralph_core::memory::MemoryFactory>();
+    #[cfg(feature = "fs")]
+    registry.register::<ralph_backend_fs::FsFactory>();
+    registry
+}
