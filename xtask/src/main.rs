@@ -1,1 +1,42 @@
-fn main() {}
+//! Project automation, run as `cargo xtask <task>`.
+//!
+//! - `codegen [--check]`: writes docs/backends.md from the backends' settings structs; with
+//!   `--check`, fails when the file is stale instead.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("codegen") => codegen(args.iter().any(|a| a == "--check")),
+        _ => {
+            eprintln!("usage: cargo xtask codegen [--check]");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_default()
+}
+
+fn codegen(check: bool) -> anyhow::Result<()> {
+    let path = root().join("docs/backends.md");
+    let fresh = ralph_core::docs::backends_markdown(&ralph_cli::registry());
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    if current == fresh {
+        println!("{} is up to date", path.display());
+        return Ok(());
+    }
+    if check {
+        bail!("{} is stale: run `cargo xtask codegen`", path.display());
+    }
+    std::fs::write(&path, fresh).with_context(|| format!("writing {}", path.display()))?;
+    println!("wrote {}", path.display());
+    Ok(())
+}

@@ -33,7 +33,12 @@ pub struct FsBackend {
 impl FsBackend {
     /// Opens the backend, creating its default directory when missing.
     pub fn new(settings: FsSettings, history: History) -> Result<Self> {
-        if settings.locale_encoding.to_ascii_lowercase().replace('-', "") != "utf8" {
+        if settings
+            .locale_encoding
+            .to_ascii_lowercase()
+            .replace('-', "")
+            != "utf8"
+        {
             return Err(Error::config(format!(
                 "setting `backends.data.fs.locale_encoding`: only `utf8` is supported, found `{}`",
                 settings.locale_encoding
@@ -120,9 +125,7 @@ impl DataBackend for FsBackend {
                 return false;
             };
             // Read, write and traverse: listing and a probe file prove all three.
-            meta.is_dir()
-                && std::fs::read_dir(&root).is_ok()
-                && tempfile_probe(&root).is_ok()
+            meta.is_dir() && std::fs::read_dir(&root).is_ok() && tempfile_probe(&root).is_ok()
         })
         .await
         .unwrap_or(false);
@@ -226,7 +229,9 @@ impl Readable for FsBackend {
                 };
                 match outcome {
                     Ok(Flow::Continue(size)) => {
-                        if let Err(err) = history.append([file_entry(HistoryAction::Read, &path, size)]) {
+                        if let Err(err) =
+                            history.append([file_entry(HistoryAction::Read, &path, size)])
+                        {
                             tracing::warn!(target: "ralph", "cannot record the read in the history: {err}");
                         }
                     }
@@ -242,7 +247,9 @@ impl Readable for FsBackend {
     }
 }
 
-fn tokio_stream<T: Send + 'static>(mut rx: mpsc::Receiver<T>) -> futures::stream::BoxStream<'static, T> {
+fn tokio_stream<T: Send + 'static>(
+    mut rx: mpsc::Receiver<T>,
+) -> futures::stream::BoxStream<'static, T> {
     futures::stream::poll_fn(move |cx| rx.poll_recv(cx)).boxed()
 }
 
@@ -373,7 +380,8 @@ impl Writable for FsBackend {
         let writer = tokio::task::spawn_blocking(move || -> Result<()> {
             let mut out = BufWriter::with_capacity(capacity, file);
             while let Some(chunk) = rx.blocking_recv() {
-                out.write_all(&chunk).map_err(|err| Error::io(&writer_path, err))?;
+                out.write_all(&chunk)
+                    .map_err(|err| Error::io(&writer_path, err))?;
             }
             out.flush().map_err(|err| Error::io(&writer_path, err))?;
             out.into_inner()
@@ -431,7 +439,9 @@ fn open_for(path: &Path, op: OperationType) -> Result<File> {
         OperationType::Update => options.write(true).create(true).truncate(true),
         OperationType::Append => options.append(true).create(true),
         OperationType::Delete => {
-            return Err(Error::unsupported("`delete` operation type is not allowed by this backend"));
+            return Err(Error::unsupported(
+                "`delete` operation type is not allowed by this backend",
+            ));
         }
     };
     options.open(path).map_err(|err| {

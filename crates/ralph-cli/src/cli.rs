@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::builder::PossibleValuesParser;
 use clap::parser::ValueSource;
-use clap::{Arg, ArgAction, ArgMatches, Args, Command, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{
+    Arg, ArgAction, ArgMatches, Args, Command, CommandFactory, Parser, Subcommand, ValueEnum,
+};
 use ralph_core::registry::{BackendEntry, Capabilities, Registry};
 use ralph_core::schema::{FieldKind, SettingField};
 
@@ -14,10 +16,23 @@ use ralph_core::schema::{FieldKind, SettingField};
 /// Commands read JSON lines on standard input and write them on standard output, so they
 /// compose with Unix pipes. Logs go to standard error.
 #[derive(Debug, Parser)]
-#[command(name = "ralph", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "ralph",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// Log level on standard error.
-    #[arg(short = 'v', long, global = true, value_enum, ignore_case = true, default_value = "INFO", value_name = "LVL")]
+    #[arg(
+        short = 'v',
+        long,
+        global = true,
+        value_enum,
+        ignore_case = true,
+        default_value = "INFO",
+        value_name = "LVL"
+    )]
     pub verbosity: Verbosity,
 
     /// Settings file (TOML); default: `ralph.toml` in the app directory (`RALPH_APP_DIR`, else
@@ -104,7 +119,12 @@ pub struct ReadArgs {
     #[arg(short = 'I', long)]
     pub ignore_errors: bool,
     /// Ralph 5.1's spelling of `--ignore-errors`, taking a value.
-    #[arg(short = 'i', long = "ignore_errors", value_name = "BOOLEAN", hide_short_help = true)]
+    #[arg(
+        short = 'i',
+        long = "ignore_errors",
+        value_name = "BOOLEAN",
+        hide_short_help = true
+    )]
     pub ignore_errors_value: Option<bool>,
     /// Stop after this many records.
     #[arg(short = 'm', long, value_name = "N")]
@@ -178,7 +198,14 @@ pub fn command(registry: &Registry) -> Command {
         cmd = cmd.mut_subcommand(name, |sub| {
             let mut sub = sub.mut_arg("backend", |a| {
                 a.value_parser(PossibleValuesParser::new(names.clone()))
-                    .help(format!("Backend: {}", backends.iter().map(|b| b.name).collect::<Vec<_>>().join(", ")))
+                    .help(format!(
+                        "Backend: {}",
+                        backends
+                            .iter()
+                            .map(|b| b.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
             });
             for b in &backends {
                 sub = sub.args(backend_args(b));
@@ -206,7 +233,10 @@ fn backend_args(entry: &BackendEntry) -> Vec<Arg> {
             .help_heading(heading.clone());
         match field.kind {
             FieldKind::Boolean => {
-                args.push(arg.action(ArgAction::SetTrue).overrides_with(format!("no.{}", arg_id(entry.name, &field.name))));
+                args.push(
+                    arg.action(ArgAction::SetTrue)
+                        .overrides_with(format!("no.{}", arg_id(entry.name, &field.name))),
+                );
                 args.push(
                     Arg::new(format!("no.{}", arg_id(entry.name, &field.name)))
                         .long(format!("no-{long}"))

@@ -100,8 +100,10 @@ impl Progress {
     /// A progress display counting `unit` (`bytes` or `records`).
     pub fn new(message: &'static str) -> Self {
         let bar = ProgressBar::hidden();
-        let style = ProgressStyle::with_template("{spinner} {msg}: {binary_bytes} ({binary_bytes_per_sec}) {elapsed}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        let style = ProgressStyle::with_template(
+            "{spinner} {msg}: {binary_bytes} ({binary_bytes_per_sec}) {elapsed}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
         bar.set_style(style);
         bar.set_message(message);
         Self {

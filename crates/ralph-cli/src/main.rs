@@ -58,9 +58,17 @@ fn run(
             clap_complete::generate(args.shell, &mut cmd, "ralph", &mut std::io::stdout());
             Ok(())
         }
-        Commands::List(args) => runtime()?.block_on(ralph_cli::commands::list::run(&registry, settings()?, args)),
-        Commands::Read(args) => runtime()?.block_on(ralph_cli::commands::read::run(&registry, settings()?, args)),
-        Commands::Write(args) => runtime()?.block_on(ralph_cli::commands::write::run(&registry, settings()?, args)),
+        Commands::List(args) => {
+            runtime()?.block_on(ralph_cli::commands::list::run(&registry, settings()?, args))
+        }
+        Commands::Read(args) => {
+            runtime()?.block_on(ralph_cli::commands::read::run(&registry, settings()?, args))
+        }
+        Commands::Write(args) => runtime()?.block_on(ralph_cli::commands::write::run(
+            &registry,
+            settings()?,
+            args,
+        )),
     }
 }
 

@@ -24,6 +24,7 @@
 //! ```
 
 pub mod backend;
+pub mod docs;
 pub mod error;
 pub mod history;
 pub mod memory;

@@ -125,13 +125,17 @@ impl MemoryBackend {
         for JsonRecord { line, value } in chunk {
             let id = record_id(&value);
             let refused = match (op, id) {
-                (OperationType::Append, _) | (OperationType::Create | OperationType::Index, None) => {
+                (OperationType::Append, _)
+                | (OperationType::Create | OperationType::Index, None) => {
                     t.records.push(value);
                     None
                 }
                 (OperationType::Create | OperationType::Index, Some(id)) => {
                     if t.ids.contains_key(&id) {
-                        Some(Error::new(ErrorKind::Conflict, format!("a record with id `{id}` already exists")))
+                        Some(Error::new(
+                            ErrorKind::Conflict,
+                            format!("a record with id `{id}` already exists"),
+                        ))
                     } else {
                         t.ids.insert(id, t.records.len());
                         t.records.push(value);
@@ -143,7 +147,10 @@ impl MemoryBackend {
                         t.records[i] = value;
                         None
                     }
-                    None => Some(Error::new(ErrorKind::NotFound, format!("no record with id `{id}` to update"))),
+                    None => Some(Error::new(
+                        ErrorKind::NotFound,
+                        format!("no record with id `{id}` to update"),
+                    )),
                 },
                 (OperationType::Delete, Some(id)) => match t.ids.remove(&id) {
                     Some(i) => {
@@ -151,11 +158,14 @@ impl MemoryBackend {
                         deleted = true;
                         None
                     }
-                    None => Some(Error::new(ErrorKind::NotFound, format!("no record with id `{id}` to delete"))),
+                    None => Some(Error::new(
+                        ErrorKind::NotFound,
+                        format!("no record with id `{id}` to delete"),
+                    )),
                 },
-                (OperationType::Update | OperationType::Delete, None) => Some(Error::invalid_input(format!(
-                    "`{op}` needs an `id` field in the record"
-                ))),
+                (OperationType::Update | OperationType::Delete, None) => Some(
+                    Error::invalid_input(format!("`{op}` needs an `id` field in the record")),
+                ),
             };
             match refused {
                 Some(err) => outcome.failures.push((line, err)),
@@ -200,8 +210,14 @@ impl Readable for MemoryBackend {
             return Err(Error::unsupported("the memory backend takes no query"));
         }
         let target = self.target(request.target.as_deref());
-        let chunk = request.chunk_size.unwrap_or(self.settings.read_chunk_size).max(1);
-        let limit = request.max_statements.filter(|&n| n > 0).unwrap_or(u64::MAX);
+        let chunk = request
+            .chunk_size
+            .unwrap_or(self.settings.read_chunk_size)
+            .max(1);
+        let limit = request
+            .max_statements
+            .filter(|&n| n > 0)
+            .unwrap_or(u64::MAX);
         let backend = self.clone();
         let raw = request.raw_output;
         // Copies one chunk at a time under the lock, so readers never hold it for long.
@@ -224,7 +240,13 @@ impl Readable for MemoryBackend {
         .flatten()
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .map(move |item: Result<Value>| {
-            item.map(|v| if raw { Record::Raw(crate::record::json_line(&v)) } else { Record::Json(v) })
+            item.map(|v| {
+                if raw {
+                    Record::Raw(crate::record::json_line(&v))
+                } else {
+                    Record::Json(v)
+                }
+            })
         });
         Ok(stream.boxed())
     }
@@ -258,14 +280,21 @@ impl Writable for MemoryBackend {
 impl Listable for MemoryBackend {
     async fn list(&self, target: Option<String>, details: bool, new: bool) -> Result<ListStream> {
         if target.is_some() {
-            return Err(Error::unsupported("the memory backend lists its targets; it takes no target"));
+            return Err(Error::unsupported(
+                "the memory backend lists its targets; it takes no target",
+            ));
         }
         if new {
-            return Err(Error::unsupported("the memory backend keeps no history: `--new` does not apply"));
+            return Err(Error::unsupported(
+                "the memory backend keeps no history: `--new` does not apply",
+            ));
         }
         let entries: Vec<Result<ListEntry>> = {
             let store = self.lock();
-            let mut names: Vec<_> = store.iter().map(|(k, t)| (k.clone(), t.records.len())).collect();
+            let mut names: Vec<_> = store
+                .iter()
+                .map(|(k, t)| (k.clone(), t.records.len()))
+                .collect();
             names.sort();
             names
                 .into_iter()
@@ -289,8 +318,13 @@ pub struct MemoryFactory;
 impl BackendFactory for MemoryFactory {
     type Settings = MemorySettings;
     const NAME: &'static str = "memory";
-    const ABOUT: &'static str = "records kept in the process (tests and embedding); nothing survives the process";
-    const CAPABILITIES: Capabilities = Capabilities { read: true, write: true, list: true };
+    const ABOUT: &'static str =
+        "records kept in the process (tests and embedding); nothing survives the process";
+    const CAPABILITIES: Capabilities = Capabilities {
+        read: true,
+        write: true,
+        list: true,
+    };
 
     async fn open(settings: MemorySettings, _: &BackendContext) -> Result<Box<dyn DataBackend>> {
         Ok(Box::new(MemoryBackend::shared(settings)))

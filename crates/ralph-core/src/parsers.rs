@@ -20,7 +20,9 @@ impl Parser {
     /// printed as Python's `json.dumps` writes them, as Ralph does.
     pub fn extract(self, line: &str) -> Result<String> {
         let value: Value = serde_json::from_str(line).map_err(|err| {
-            Error::invalid_input(format!("not a valid JSON string ({err}); it will be ignored"))
+            Error::invalid_input(format!(
+                "not a valid JSON string ({err}); it will be ignored"
+            ))
         })?;
         match self {
             Self::Gelf => match value.get("short_message") {
@@ -32,7 +34,9 @@ impl Parser {
             },
             Self::Es => match value.get("_source") {
                 Some(source) => Ok(crate::pyjson::dumps(source)),
-                None => Err(Error::invalid_input("no `_source` field; it will be ignored")),
+                None => Err(Error::invalid_input(
+                    "no `_source` field; it will be ignored",
+                )),
             },
         }
     }
@@ -44,9 +48,15 @@ mod tests {
 
     #[test]
     fn gelf_yields_the_short_message_verbatim() {
-        let line = r#"{"version":"1.1","host":"lms","short_message":"{\"event_type\": \"x\"}","level":6}"#;
-        assert_eq!(Parser::Gelf.extract(line).expect("gelf"), r#"{"event_type": "x"}"#);
-        let err = Parser::Gelf.extract(r#"{"host":"lms"}"#).expect_err("no short_message");
+        let line =
+            r#"{"version":"1.1","host":"lms","short_message":"{\"event_type\": \"x\"}","level":6}"#;
+        assert_eq!(
+            Parser::Gelf.extract(line).expect("gelf"),
+            r#"{"event_type": "x"}"#
+        );
+        let err = Parser::Gelf
+            .extract(r#"{"host":"lms"}"#)
+            .expect_err("no short_message");
         assert!(err.to_string().contains("short_message"));
         assert!(Parser::Gelf.extract("nope").is_err());
     }

@@ -109,7 +109,9 @@ fn decode_line(line: &[u8], number: u64) -> Option<Result<JsonRecord>> {
             line: number,
             value,
         }),
-        Err(err) => Err(Error::invalid_input(format!("line {number}: not valid JSON: {err}"))),
+        Err(err) => Err(Error::invalid_input(format!(
+            "line {number}: not valid JSON: {err}"
+        ))),
     })
 }
 
@@ -177,7 +179,9 @@ where
                     Some((line, err))
                 }
             }) {
-                return Err(err.context(format!("line {line}")).with_written(report.written));
+                return Err(err
+                    .context(format!("line {line}"))
+                    .with_written(report.written));
             }
         }
         if end {
@@ -209,8 +213,20 @@ mod tests {
             .collect()
             .await;
         let out: Vec<_> = out.into_iter().map(|r| r.expect("valid")).collect();
-        assert_eq!(out[0], JsonRecord { line: 1, value: json!({"a": 1}) });
-        assert_eq!(out[1], JsonRecord { line: 3, value: json!({"b": 2}) });
+        assert_eq!(
+            out[0],
+            JsonRecord {
+                line: 1,
+                value: json!({"a": 1})
+            }
+        );
+        assert_eq!(
+            out[1],
+            JsonRecord {
+                line: 3,
+                value: json!({"b": 2})
+            }
+        );
     }
 
     #[tokio::test]
@@ -219,7 +235,10 @@ mod tests {
         assert!(out[0].is_ok());
         let err = out[1].as_ref().expect_err("line 2 is not JSON");
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
-        assert!(err.to_string().starts_with("line 2: not valid JSON"), "{err}");
+        assert!(
+            err.to_string().starts_with("line 2: not valid JSON"),
+            "{err}"
+        );
         assert_eq!(out[2].as_ref().map(|r| r.line).ok(), Some(3));
     }
 

@@ -60,8 +60,10 @@ pub trait BackendFactory: Send + Sync + 'static {
     const CAPABILITIES: Capabilities;
 
     /// Opens the backend with its settings.
-    async fn open(settings: Self::Settings, context: &BackendContext)
-    -> Result<Box<dyn DataBackend>>;
+    async fn open(
+        settings: Self::Settings,
+        context: &BackendContext,
+    ) -> Result<Box<dyn DataBackend>>;
 }
 
 type OpenFn = for<'a> fn(&'a BackendContext) -> BoxFuture<'a, Result<Box<dyn DataBackend>>>;
@@ -169,7 +171,11 @@ impl Registry {
             .iter()
             .find(|e| e.name == name || e.aliases.contains(&name))
             .ok_or_else(|| {
-                let known: Vec<_> = self.entries.iter().map(|e| format!("`{}`", e.name)).collect();
+                let known: Vec<_> = self
+                    .entries
+                    .iter()
+                    .map(|e| format!("`{}`", e.name))
+                    .collect();
                 Error::config(format!(
                     "unknown backend `{name}`; expected one of {}",
                     known.join(", ")

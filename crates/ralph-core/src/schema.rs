@@ -72,7 +72,11 @@ impl SettingField {
 
     /// The command-line flag of this field for `backend` (`--fs-default-directory-path`).
     pub fn flag(&self, backend: &str) -> String {
-        format!("--{}-{}", backend.replace('_', "-"), self.name.replace('_', "-"))
+        format!(
+            "--{}-{}",
+            backend.replace('_', "-"),
+            self.name.replace('_', "-")
+        )
     }
 
     /// The first paragraph of the description on one line, for `--help` and the docs table.
@@ -149,7 +153,9 @@ fn is_secret(prop: &Value, defs: Option<&Value>) -> bool {
 
 fn kind_of(prop: &Value, defs: Option<&Value>) -> (FieldKind, bool) {
     if let Some(alts) = prop.get("anyOf").and_then(Value::as_array) {
-        let optional = alts.iter().any(|a| a.get("type") == Some(&Value::from("null")));
+        let optional = alts
+            .iter()
+            .any(|a| a.get("type") == Some(&Value::from("null")));
         let inner = alts
             .iter()
             .find(|a| a.get("type") != Some(&Value::from("null")))
@@ -229,10 +235,16 @@ mod tests {
         assert_eq!(fields[0].summary(), "Where files go.");
         assert_eq!(fields[0].default, Some(Value::from(".")));
         assert_eq!(fields[1].kind, FieldKind::Integer);
-        assert_eq!((fields[2].kind, fields[2].optional), (FieldKind::String, true));
+        assert_eq!(
+            (fields[2].kind, fields[2].optional),
+            (FieldKind::String, true)
+        );
         assert!(fields[3].secret && !fields[2].secret);
         assert_eq!(fields[4].kind, FieldKind::Boolean);
-        assert_eq!(fields[0].env_var("backends.data.fs"), "RALPH_BACKENDS__DATA__FS__DIR");
+        assert_eq!(
+            fields[0].env_var("backends.data.fs"),
+            "RALPH_BACKENDS__DATA__FS__DIR"
+        );
         assert_eq!(fields[1].flag("async_es"), "--async-es-chunk");
     }
 }

@@ -325,7 +325,9 @@ fn describe(key: &str, err: &figment::Error) -> String {
         }
         Kind::InvalidType(actual, expected) => format!("expected {expected}, found {actual}"),
         Kind::InvalidValue(actual, expected) => format!("expected {expected}, found {actual}"),
-        Kind::MissingField(field) => return with_origin(format!("missing setting `{key}.{field}`"), err),
+        Kind::MissingField(field) => {
+            return with_origin(format!("missing setting `{key}.{field}`"), err);
+        }
         other => other.to_string(),
     };
     with_origin(format!("setting `{key}`: {what}"), err)
@@ -439,7 +441,10 @@ mod tests {
                 .expect("section")
         };
         let from_file = load(&[], &[]);
-        assert_eq!((from_file.path.as_path(), from_file.chunk), (Path::new("/from/file"), 5));
+        assert_eq!(
+            (from_file.path.as_path(), from_file.chunk),
+            (Path::new("/from/file"), 5)
+        );
         assert!(!from_file.flag);
 
         let env = [
@@ -453,8 +458,17 @@ mod tests {
         assert_eq!(from_env.chunk, 5);
         assert_eq!(from_env.password.expose(), "111111");
 
-        let from_flag = load(&env, &[("backends.data.demo.path", "/from/flag"), ("backends.data.demo.chunk", "7")]);
-        assert_eq!((from_flag.path.as_path(), from_flag.chunk), (Path::new("/from/flag"), 7));
+        let from_flag = load(
+            &env,
+            &[
+                ("backends.data.demo.path", "/from/flag"),
+                ("backends.data.demo.chunk", "7"),
+            ],
+        );
+        assert_eq!(
+            (from_flag.path.as_path(), from_flag.chunk),
+            (Path::new("/from/flag"), 7)
+        );
     }
 
     #[test]
@@ -463,7 +477,12 @@ mod tests {
             .env(Vec::<(String, String)>::new())
             .load()
             .expect("load");
-        assert_eq!(settings.section::<Demo>("backends.data.demo").expect("defaults"), Demo::default());
+        assert_eq!(
+            settings
+                .section::<Demo>("backends.data.demo")
+                .expect("defaults"),
+            Demo::default()
+        );
     }
 
     #[test]
@@ -472,16 +491,27 @@ mod tests {
             .env([("RALPH_BACKENDS__DATA__DEMO__NOPE", "1")])
             .load()
             .expect("load");
-        let err = settings.section::<Demo>("backends.data.demo").expect_err("unknown");
-        assert!(err.to_string().contains("unknown setting `backends.data.demo.nope`"), "{err}");
+        let err = settings
+            .section::<Demo>("backends.data.demo")
+            .expect_err("unknown");
+        assert!(
+            err.to_string()
+                .contains("unknown setting `backends.data.demo.nope`"),
+            "{err}"
+        );
         assert!(err.to_string().contains("`chunk`"), "{err}");
 
         let settings = SettingsLoader::new()
             .env([("RALPH_BACKENDS__DATA__DEMO__CHUNK", "ten")])
             .load()
             .expect("load");
-        let err = settings.section::<Demo>("backends.data.demo").expect_err("mistyped");
-        assert!(err.to_string().contains("backends.data.demo.chunk"), "{err}");
+        let err = settings
+            .section::<Demo>("backends.data.demo")
+            .expect_err("mistyped");
+        assert!(
+            err.to_string().contains("backends.data.demo.chunk"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -495,8 +525,17 @@ mod tests {
         let vars = |pairs: &'static [(&'static str, &'static str)]| {
             move |n: &str| pairs.iter().find(|(k, _)| *k == n).map(|(_, v)| v.into())
         };
-        assert_eq!(default_app_dir(vars(&[("RALPH_APP_DIR", "/r"), ("HOME", "/h")])), PathBuf::from("/r"));
-        assert_eq!(default_app_dir(vars(&[("XDG_CONFIG_HOME", "/x"), ("HOME", "/h")])), PathBuf::from("/x/ralph"));
-        assert_eq!(default_app_dir(vars(&[("HOME", "/h")])), PathBuf::from("/h/.config/ralph"));
+        assert_eq!(
+            default_app_dir(vars(&[("RALPH_APP_DIR", "/r"), ("HOME", "/h")])),
+            PathBuf::from("/r")
+        );
+        assert_eq!(
+            default_app_dir(vars(&[("XDG_CONFIG_HOME", "/x"), ("HOME", "/h")])),
+            PathBuf::from("/x/ralph")
+        );
+        assert_eq!(
+            default_app_dir(vars(&[("HOME", "/h")])),
+            PathBuf::from("/h/.config/ralph")
+        );
     }
 }

@@ -79,7 +79,13 @@ pub async fn read_raw(backend: &dyn DataBackend, request: ReadRequest) -> Result
     Ok(out)
 }
 
-async fn write(h: &dyn Harness, target: &str, input: RecordStream, op: Option<OperationType>, ignore_errors: bool) -> Result<ralph_core::WriteReport> {
+async fn write(
+    h: &dyn Harness,
+    target: &str,
+    input: RecordStream,
+    op: Option<OperationType>,
+    ignore_errors: bool,
+) -> Result<ralph_core::WriteReport> {
     h.backend()
         .as_writable()
         .expect("backend is writable")
@@ -112,9 +118,13 @@ pub async fn write_then_read_back(h: &dyn Harness) {
         StoreKind::Files => assert_eq!(report.written, 1, "one file written"),
         StoreKind::Records => assert_eq!(report.written, 3, "three records written"),
     }
-    let back = read_json(h.backend(), h.read_request(&target)).await.expect("read");
+    let back = read_json(h.backend(), h.read_request(&target))
+        .await
+        .expect("read");
     assert_eq!(back, records);
-    let raw = read_raw(h.backend(), h.read_request(&target)).await.expect("read raw");
+    let raw = read_raw(h.backend(), h.read_request(&target))
+        .await
+        .expect("read raw");
     assert_eq!(String::from_utf8(raw).expect("utf-8"), lines(&records));
 }
 
@@ -125,11 +135,29 @@ pub async fn list_shows_written_targets(h: &dyn Harness) {
     write(h, &target, raw_input(lines(&sample(2, "ls"))), None, false)
         .await
         .expect("write");
-    let ids: Vec<ListEntry> = listable.list(None, false, false).await.expect("list").try_collect().await.expect("entries");
-    assert!(ids.iter().any(|e| h.is_listed(&target, e)), "{target} not in {ids:?}");
+    let ids: Vec<ListEntry> = listable
+        .list(None, false, false)
+        .await
+        .expect("list")
+        .try_collect()
+        .await
+        .expect("entries");
+    assert!(
+        ids.iter().any(|e| h.is_listed(&target, e)),
+        "{target} not in {ids:?}"
+    );
     assert!(ids.iter().all(|e| matches!(e, ListEntry::Id(_))));
-    let details: Vec<ListEntry> = listable.list(None, true, false).await.expect("list").try_collect().await.expect("entries");
-    assert!(details.iter().all(|e| matches!(e, ListEntry::Details(_))), "{details:?}");
+    let details: Vec<ListEntry> = listable
+        .list(None, true, false)
+        .await
+        .expect("list")
+        .try_collect()
+        .await
+        .expect("entries");
+    assert!(
+        details.iter().all(|e| matches!(e, ListEntry::Details(_))),
+        "{details:?}"
+    );
     assert_eq!(details.len(), ids.len());
 }
 
@@ -139,31 +167,62 @@ pub async fn operation_types(h: &dyn Harness) {
     let unsupported = writable.unsupported_operation_types();
     let target = h.new_target();
     let first = sample(2, "op");
-    write(h, &target, raw_input(lines(&first)), Some(OperationType::Create), false)
-        .await
-        .expect("first create");
-    let again = write(h, &target, raw_input(lines(&first)), Some(OperationType::Create), false).await;
+    write(
+        h,
+        &target,
+        raw_input(lines(&first)),
+        Some(OperationType::Create),
+        false,
+    )
+    .await
+    .expect("first create");
+    let again = write(
+        h,
+        &target,
+        raw_input(lines(&first)),
+        Some(OperationType::Create),
+        false,
+    )
+    .await;
     let err = again.expect_err("creating what exists is refused");
     assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
 
     if !unsupported.contains(&OperationType::Update) {
         let changed = vec![json!({"id": "op-0", "changed": true})];
-        write(h, &target, raw_input(lines(&changed)), Some(OperationType::Update), false)
+        write(
+            h,
+            &target,
+            raw_input(lines(&changed)),
+            Some(OperationType::Update),
+            false,
+        )
+        .await
+        .expect("update");
+        let back = read_json(h.backend(), h.read_request(&target))
             .await
-            .expect("update");
-        let back = read_json(h.backend(), h.read_request(&target)).await.expect("read");
+            .expect("read");
         match h.kind() {
             StoreKind::Files => assert_eq!(back, changed, "update overwrites the file"),
             StoreKind::Records => assert_eq!(back, vec![changed[0].clone(), first[1].clone()]),
         }
     }
     if !unsupported.contains(&OperationType::Append) {
-        let before = read_json(h.backend(), h.read_request(&target)).await.expect("read");
-        let more = vec![json!({"id": "op-9"})];
-        write(h, &target, raw_input(lines(&more)), Some(OperationType::Append), false)
+        let before = read_json(h.backend(), h.read_request(&target))
             .await
-            .expect("append");
-        let back = read_json(h.backend(), h.read_request(&target)).await.expect("read");
+            .expect("read");
+        let more = vec![json!({"id": "op-9"})];
+        write(
+            h,
+            &target,
+            raw_input(lines(&more)),
+            Some(OperationType::Append),
+            false,
+        )
+        .await
+        .expect("append");
+        let back = read_json(h.backend(), h.read_request(&target))
+            .await
+            .expect("read");
         assert_eq!(back.len(), before.len() + 1);
         assert_eq!(back.last(), more.last());
     }
@@ -182,24 +241,40 @@ pub async fn bad_input(h: &dyn Harness) {
         StoreKind::Files => {
             let bytes: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
             let target = h.new_target();
-            write(h, &target, raw_input(bytes.clone()), None, false).await.expect("write bytes");
-            let back = read_raw(h.backend(), h.read_request(&target)).await.expect("read");
+            write(h, &target, raw_input(bytes.clone()), None, false)
+                .await
+                .expect("write bytes");
+            let back = read_raw(h.backend(), h.read_request(&target))
+                .await
+                .expect("read");
             assert_eq!(back, bytes, "bytes round trip verbatim");
         }
         StoreKind::Records => {
             let input = "{\"id\":\"bad-1\"}\n{\"id\":\"bad-2\"}\nnot json\n{\"id\":\"bad-4\"}\n";
             let target = h.new_target();
-            let err = write(h, &target, raw_input(input), None, false).await.expect_err("line 3 is bad");
+            let err = write(h, &target, raw_input(input), None, false)
+                .await
+                .expect_err("line 3 is bad");
             assert_eq!(err.kind(), ErrorKind::InvalidInput);
             assert!(err.to_string().contains("line 3"), "{err}");
             assert_eq!(err.written(), Some(2));
-            let back = read_json(h.backend(), h.read_request(&target)).await.expect("read");
-            assert_eq!(back.len(), 2, "the good records before the bad line are written");
+            let back = read_json(h.backend(), h.read_request(&target))
+                .await
+                .expect("read");
+            assert_eq!(
+                back.len(),
+                2,
+                "the good records before the bad line are written"
+            );
 
             let target = h.new_target();
-            let report = write(h, &target, raw_input(input), None, true).await.expect("ignore errors");
+            let report = write(h, &target, raw_input(input), None, true)
+                .await
+                .expect("ignore errors");
             assert_eq!((report.written, report.skipped), (3, 1));
-            let back = read_json(h.backend(), h.read_request(&target)).await.expect("read");
+            let back = read_json(h.backend(), h.read_request(&target))
+                .await
+                .expect("read");
             assert_eq!(back.len(), 3);
         }
     }
@@ -208,7 +283,9 @@ pub async fn bad_input(h: &dyn Harness) {
 /// Reading with a record limit stops early.
 pub async fn max_statements(h: &dyn Harness) {
     let target = h.new_target();
-    write(h, &target, raw_input(lines(&sample(5, "max"))), None, false).await.expect("write");
+    write(h, &target, raw_input(lines(&sample(5, "max"))), None, false)
+        .await
+        .expect("write");
     let back = read_json(
         h.backend(),
         ReadRequest {
@@ -251,7 +328,9 @@ pub fn peak_rss(reset: bool) -> Option<u64> {
 pub async fn large_stream(h: &dyn Harness, n: u64, max_growth: Option<u64>) {
     let start = peak_rss(true);
     let target = h.new_target();
-    write(h, &target, generated_lines(n), None, false).await.expect("write");
+    write(h, &target, generated_lines(n), None, false)
+        .await
+        .expect("write");
     let readable = h.backend().as_readable().expect("readable");
     let mut stream = readable
         .read(ReadRequest {
@@ -271,6 +350,9 @@ pub async fn large_stream(h: &dyn Harness, n: u64, max_growth: Option<u64>) {
     assert_eq!(count, n);
     if let (Some(limit), Some(start), Some(end)) = (max_growth, start, peak_rss(false)) {
         let growth = end.saturating_sub(start);
-        assert!(growth < limit, "peak memory grew by {growth} bytes for {n} records (limit {limit})");
+        assert!(
+            growth < limit,
+            "peak memory grew by {growth} bytes for {n} records (limit {limit})"
+        );
     }
 }

@@ -5,9 +5,9 @@ pub mod list;
 pub mod read;
 pub mod write;
 
+use ralph_core::DataBackend;
 use ralph_core::registry::{BackendContext, Registry};
 use ralph_core::settings::Settings;
-use ralph_core::DataBackend;
 
 /// Opens backend `name` with `settings`.
 pub async fn open_backend(
