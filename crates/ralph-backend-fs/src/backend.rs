@@ -425,13 +425,13 @@ impl Writable for FsBackend {
 }
 
 fn open_for(path: &Path, op: OperationType) -> Result<File> {
-    if let Some(parent) = path.parent() {
-        if !parent.is_dir() {
-            return Err(Error::new(
-                ErrorKind::NotFound,
-                format!("directory `{}` does not exist", parent.display()),
-            ));
-        }
+    if let Some(parent) = path.parent()
+        && !parent.is_dir()
+    {
+        return Err(Error::new(
+            ErrorKind::NotFound,
+            format!("directory `{}` does not exist", parent.display()),
+        ));
     }
     let mut options = OpenOptions::new();
     match op {

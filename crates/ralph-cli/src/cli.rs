@@ -183,7 +183,8 @@ pub struct CompletionsArgs {
 /// on the commands that take a backend.
 pub fn command(registry: &Registry) -> Command {
     let mut cmd = Cli::command();
-    let commands: [(&str, fn(&Capabilities) -> bool); 3] = [
+    type Capable = fn(&Capabilities) -> bool;
+    let commands: [(&str, Capable); 3] = [
         ("list", |c| c.list),
         ("read", |c| c.read),
         ("write", |c| c.write),
@@ -273,14 +274,14 @@ fn backend_args(entry: &BackendEntry) -> Vec<Arg> {
 
 fn help_line(field: &SettingField) -> String {
     let mut help = field.summary();
-    if let Some(default) = &field.default {
-        if !field.secret {
-            let shown = match default {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            help.push_str(&format!(" [default: {shown}]"));
-        }
+    if let Some(default) = &field.default
+        && !field.secret
+    {
+        let shown = match default {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        help.push_str(&format!(" [default: {shown}]"));
     }
     help
 }

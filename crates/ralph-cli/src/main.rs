@@ -98,10 +98,10 @@ fn init_logging(verbosity: Verbosity) {
 /// Prints the error and picks the exit code: 2 for configuration errors, 1 for the rest; a
 /// closed standard output is not an error.
 fn report(err: &anyhow::Error) -> ExitCode {
-    if let Some(io) = err.downcast_ref::<std::io::Error>() {
-        if io.kind() == std::io::ErrorKind::BrokenPipe {
-            return ExitCode::SUCCESS;
-        }
+    if let Some(io) = err.downcast_ref::<std::io::Error>()
+        && io.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        return ExitCode::SUCCESS;
     }
     let core = err.downcast_ref::<ralph_core::Error>();
     let mut message = format!("error: {err:#}");

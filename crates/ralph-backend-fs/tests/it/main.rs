@@ -19,7 +19,7 @@ pub struct Fs {
 
 impl Fs {
     /// A backend in a fresh temporary directory.
-    pub fn new() -> Self {
+    pub fn fresh() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let settings = FsSettings {
             default_directory_path: dir.path().join("data"),

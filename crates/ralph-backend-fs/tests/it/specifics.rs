@@ -20,7 +20,7 @@ async fn list(fs: &Fs, details: bool, new: bool) -> Vec<ListEntry> {
 
 #[tokio::test]
 async fn without_target_a_new_timestamped_file_is_created() {
-    let fs = Fs::new();
+    let fs = Fs::fresh();
     let report = fs
         .backend
         .write(raw_input("{}\n"), WriteOptions::default())
@@ -44,7 +44,7 @@ async fn without_target_a_new_timestamped_file_is_created() {
 
 #[tokio::test]
 async fn list_new_hides_files_already_read_and_details_describe_files() {
-    let fs = Fs::new();
+    let fs = Fs::fresh();
     for name in ["a.jsonl", "b.jsonl"] {
         fs.backend
             .write(
@@ -108,7 +108,7 @@ async fn list_new_hides_files_already_read_and_details_describe_files() {
 
 #[tokio::test]
 async fn a_glob_selects_files_and_reads_them_in_name_order() {
-    let fs = Fs::new();
+    let fs = Fs::fresh();
     for (name, body) in [
         ("2.log", "{\"n\":2}\n"),
         ("1.log", "{\"n\":1}\n"),
@@ -142,7 +142,7 @@ async fn a_glob_selects_files_and_reads_them_in_name_order() {
 
 #[tokio::test]
 async fn raw_reads_come_in_chunks_of_the_chunk_size() {
-    let fs = Fs::new();
+    let fs = Fs::fresh();
     fs.backend
         .write(
             raw_input(vec![b'x'; 10]),
@@ -172,7 +172,7 @@ async fn raw_reads_come_in_chunks_of_the_chunk_size() {
 
 #[tokio::test]
 async fn a_bad_json_line_names_file_and_line_or_is_skipped() {
-    let fs = Fs::new();
+    let fs = Fs::fresh();
     fs.backend
         .write(
             raw_input("{}\nnope\n{}\n"),
@@ -206,7 +206,7 @@ async fn a_bad_json_line_names_file_and_line_or_is_skipped() {
 
 #[tokio::test]
 async fn missing_directories_are_named() {
-    let fs = Fs::new();
+    let fs = Fs::fresh();
     let err = fs
         .backend
         .read(ReadRequest {
@@ -249,5 +249,5 @@ fn an_unusable_default_directory_is_named() {
 #[tokio::test]
 async fn status_is_ok_on_a_writable_directory() {
     use ralph_core::{BackendStatus, DataBackend};
-    assert_eq!(Fs::new().backend.status().await, BackendStatus::Ok);
+    assert_eq!(Fs::fresh().backend.status().await, BackendStatus::Ok);
 }

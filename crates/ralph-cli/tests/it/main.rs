@@ -17,7 +17,7 @@ pub struct Sandbox {
 
 impl Sandbox {
     /// A fresh sandbox.
-    pub fn new() -> Self {
+    pub fn fresh() -> Self {
         Self {
             dir: tempfile::tempdir().expect("tempdir"),
         }

@@ -7,7 +7,7 @@ use crate::{Sandbox, assert_code, exists, run_with, stderr, stdout};
 
 #[test]
 fn written_records_read_back() {
-    let sb = Sandbox::new();
+    let sb = Sandbox::fresh();
     let out = sb.run(
         &["write", "-b", "fs", "-t", "a.jsonl"],
         b"{\"id\":1}\n{\"id\":2}\n",
@@ -25,7 +25,7 @@ fn written_records_read_back() {
 
 #[test]
 fn fetch_and_push_are_aliases() {
-    let sb = Sandbox::new();
+    let sb = Sandbox::fresh();
     assert_code(&sb.run(&["push", "-b", "fs", "-t", "b.jsonl"], b"{}\n"), 0);
     assert_eq!(
         stdout(&sb.run(&["fetch", "-b", "fs", "b.jsonl"], b"")),
@@ -35,7 +35,7 @@ fn fetch_and_push_are_aliases() {
 
 #[test]
 fn writing_over_an_existing_file_needs_update_or_append() {
-    let sb = Sandbox::new();
+    let sb = Sandbox::fresh();
     assert_code(&sb.run(&["write", "-b", "fs", "-t", "c"], b"1\n"), 0);
     let out = sb.run(&["write", "-b", "fs", "-t", "c"], b"2\n");
     assert_code(&out, 1);
@@ -64,7 +64,7 @@ fn writing_over_an_existing_file_needs_update_or_append() {
 
 #[test]
 fn a_gzip_file_copied_through_a_pipe_is_byte_identical() {
-    let sb = Sandbox::new();
+    let sb = Sandbox::fresh();
     // Bytes of every value, including invalid UTF-8 and no trailing newline, as in an archive.
     let original: Vec<u8> = (0..200_000u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
@@ -90,7 +90,7 @@ fn a_gzip_file_copied_through_a_pipe_is_byte_identical() {
 
 #[test]
 fn a_closed_pipe_ends_read_quietly_with_success() {
-    let sb = Sandbox::new();
+    let sb = Sandbox::fresh();
     let body: String = (0..200_000).map(|i| format!("{{\"id\":{i}}}\n")).collect();
     std::fs::write(sb.path("big.jsonl"), body).expect("write");
     let mut child = sb
@@ -113,7 +113,7 @@ fn a_closed_pipe_ends_read_quietly_with_success() {
 
 #[test]
 fn list_prints_ids_details_and_only_new_files() {
-    let sb = Sandbox::new();
+    let sb = Sandbox::fresh();
     for name in ["one.jsonl", "two.jsonl"] {
         assert_code(&sb.run(&["write", "-b", "fs", "-t", name], b"{}\n"), 0);
     }
@@ -136,7 +136,7 @@ fn list_prints_ids_details_and_only_new_files() {
 
 #[test]
 fn a_bad_line_stops_a_record_backend_and_says_how_many_were_written() {
-    let sb = Sandbox::new();
+    let sb = Sandbox::fresh();
     let input = b"{\"id\":1}\n{\"id\":2}\nnot json\n{\"id\":4}\n";
     let out = sb.run(&["write", "-b", "memory"], input);
     assert_code(&out, 1);
@@ -153,7 +153,7 @@ fn a_bad_line_stops_a_record_backend_and_says_how_many_were_written() {
 
 #[test]
 fn missing_paths_are_named() {
-    let sb = Sandbox::new();
+    let sb = Sandbox::fresh();
     let out = sb.run(&["read", "-b", "fs", "-t", "nowhere"], b"");
     assert_code(&out, 1);
     assert!(

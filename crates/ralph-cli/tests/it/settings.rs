@@ -15,7 +15,7 @@ fn listed_dir(out: &std::process::Output) -> String {
 
 #[test]
 fn flag_beats_env_which_beats_the_config_file() {
-    let sb = Sandbox::new();
+    let sb = Sandbox::fresh();
     for dir in ["from-file", "from-env", "from-flag"] {
         std::fs::create_dir_all(sb.path(dir)).expect("mkdir");
         std::fs::write(sb.path(&format!("{dir}/marker")), "x").expect("marker");
@@ -54,7 +54,7 @@ fn flag_beats_env_which_beats_the_config_file() {
 
 #[test]
 fn an_explicit_config_file_is_read_and_must_exist() {
-    let sb = Sandbox::new();
+    let sb = Sandbox::fresh();
     std::fs::create_dir_all(sb.path("d")).expect("mkdir");
     std::fs::write(sb.path("d/marker"), "x").expect("marker");
     std::fs::write(
@@ -79,7 +79,7 @@ fn an_explicit_config_file_is_read_and_must_exist() {
 
 #[test]
 fn unknown_backend_unknown_setting_and_wrong_type_exit_2_naming_them() {
-    let sb = Sandbox::new();
+    let sb = Sandbox::fresh();
     let out = sb.run(&["read", "-b", "nope"], b"");
     assert_code(&out, 2);
     assert!(
@@ -121,7 +121,7 @@ fn unknown_backend_unknown_setting_and_wrong_type_exit_2_naming_them() {
 
 #[test]
 fn numeric_looking_strings_stay_strings() {
-    let sb = Sandbox::new();
+    let sb = Sandbox::fresh();
     std::fs::create_dir_all(sb.path("123")).expect("mkdir");
     std::fs::write(sb.path("123/f"), "{}\n").expect("file");
     let out = crate::run_with(
@@ -136,7 +136,7 @@ fn numeric_looking_strings_stay_strings() {
 
 #[test]
 fn every_backend_setting_has_a_flag_with_its_description() {
-    let sb = Sandbox::new();
+    let sb = Sandbox::fresh();
     let help = stdout(&sb.run(&["read", "--help"], b""));
     assert!(
         help.contains("--fs-default-directory-path <PATH>"),
@@ -151,7 +151,7 @@ fn every_backend_setting_has_a_flag_with_its_description() {
 
 #[test]
 fn completions_cover_backend_flags() {
-    let sb = Sandbox::new();
+    let sb = Sandbox::fresh();
     let out = sb.run(&["completions", "bash"], b"");
     assert_code(&out, 0);
     assert!(stdout(&out).contains("--fs-default-directory-path"));
