@@ -386,6 +386,81 @@ impl JsonSchema for Secret {
     }
 }
 
+/// A connection URL whose password (`scheme://user:password@host`) never prints.
+#[derive(Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(transparent)]
+pub struct SecretUrl(String);
+
+impl SecretUrl {
+    /// Wraps a URL.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    /// The full URL, password included, for the one place that connects.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with its password replaced by `***`, for messages.
+    pub fn redacted(&self) -> String {
+        let Some((scheme, rest)) = self.0.split_once("://") else {
+            return self.0.clone();
+        };
+        let (authority, path) = match rest.find('/') {
+            Some(i) => rest.split_at(i),
+            None => (rest, ""),
+        };
+        match authority.rsplit_once('@') {
+            Some((userinfo, host)) => {
+                let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+                if userinfo.contains(':') {
+                    format!("{scheme}://{user}:***@{host}{path}")
+                } else {
+                    self.0.clone()
+                }
+            }
+            None => self.0.clone(),
+        }
+    }
+
+    /// The `host:port` part, for connection errors.
+    pub fn host_port(&self) -> String {
+        let rest = self.0.split_once("://").map_or(self.0.as_str(), |(_, r)| r);
+        let authority = rest.split(['/', '?']).next().unwrap_or_default();
+        authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, h)| h)
+            .to_owned()
+    }
+}
+
+impl fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretUrl({})", self.redacted())
+    }
+}
+
+impl fmt::Display for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl JsonSchema for SecretUrl {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "SecretUrl".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "format": "url" })
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -512,6 +587,15 @@ mod tests {
             err.to_string().contains("backends.data.demo.chunk"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn url_passwords_do_not_print() {
+        let url = SecretUrl::new("redis://user:hunter2@10.0.0.1:6379/0");
+        assert_eq!(url.to_string(), "redis://user:***@10.0.0.1:6379/0");
+        assert_eq!(url.host_port(), "10.0.0.1:6379");
+        assert_eq!(SecretUrl::new("redis://h:1").to_string(), "redis://h:1");
+        assert_eq!(SecretUrl::new("postgres://p@h/db").host_port(), "h");
     }
 
     #[test]

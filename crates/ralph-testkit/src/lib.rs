@@ -17,8 +17,10 @@ use serde_json::{Value, json};
 pub enum StoreKind {
     /// Bytes verbatim, one file or object per write (fs, s3, swift).
     Files,
-    /// Decoded JSON records (memory, databases, LRS).
+    /// Decoded JSON records keyed by their `id` (memory, databases, LRS).
     Records,
+    /// Decoded JSON records in an append-only log: no id conflicts, no update or delete (redis).
+    Log,
 }
 
 /// What the suite needs to know about a backend under test.
@@ -116,7 +118,9 @@ pub async fn write_then_read_back(h: &dyn Harness) {
         .expect("write");
     match h.kind() {
         StoreKind::Files => assert_eq!(report.written, 1, "one file written"),
-        StoreKind::Records => assert_eq!(report.written, 3, "three records written"),
+        StoreKind::Records | StoreKind::Log => {
+            assert_eq!(report.written, 3, "three records written")
+        }
     }
     let back = read_json(h.backend(), h.read_request(&target))
         .await
@@ -184,8 +188,16 @@ pub async fn operation_types(h: &dyn Harness) {
         false,
     )
     .await;
-    let err = again.expect_err("creating what exists is refused");
-    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    if h.kind() == StoreKind::Log {
+        again.expect("a log appends what it is given, ids included");
+        let back = read_json(h.backend(), h.read_request(&target))
+            .await
+            .expect("read");
+        assert_eq!(back, [first.clone(), first.clone()].concat());
+    } else {
+        let err = again.expect_err("creating what exists is refused");
+        assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    }
 
     if !unsupported.contains(&OperationType::Update) {
         let changed = vec![json!({"id": "op-0", "changed": true})];
@@ -204,6 +216,7 @@ pub async fn operation_types(h: &dyn Harness) {
         match h.kind() {
             StoreKind::Files => assert_eq!(back, changed, "update overwrites the file"),
             StoreKind::Records => assert_eq!(back, vec![changed[0].clone(), first[1].clone()]),
+            StoreKind::Log => unreachable!("logs do not update"),
         }
     }
     if !unsupported.contains(&OperationType::Append) {
@@ -249,7 +262,7 @@ pub async fn bad_input(h: &dyn Harness) {
                 .expect("read");
             assert_eq!(back, bytes, "bytes round trip verbatim");
         }
-        StoreKind::Records => {
+        StoreKind::Records | StoreKind::Log => {
             let input = "{\"id\":\"bad-1\"}\n{\"id\":\"bad-2\"}\nnot json\n{\"id\":\"bad-4\"}\n";
             let target = h.new_target();
             let err = write(h, &target, raw_input(input), None, false)
@@ -354,5 +367,27 @@ pub async fn large_stream(h: &dyn Harness, n: u64, max_growth: Option<u64>) {
             growth < limit,
             "peak memory grew by {growth} bytes for {n} records (limit {limit})"
         );
+    }
+}
+
+/// The URL of a test server from the environment variable `var` (e.g. `RALPH_TEST_REDIS_URL`).
+///
+/// Unset locally, the test is skipped with a message; unset when `CI` is set, the test fails:
+/// CI never passes by skipping. `scripts/test-servers/up.sh` starts the servers and prints the
+/// variables.
+pub fn server_url(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{var} is not set: under CI every backend test runs against its real server \
+                 (eval \"$(scripts/test-servers/up.sh)\")"
+            );
+            eprintln!(
+                "skipped: {var} is not set (eval \"$(scripts/test-servers/up.sh)\" to run it)"
+            );
+            None
+        }
     }
 }

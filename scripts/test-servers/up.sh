@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Starts every test server and prints the environment the tests read (eval it).
+# Usage: eval "$(scripts/test-servers/up.sh)"
+set -euo pipefail
+here=$(dirname "$0")
+for server in redis; do
+  echo "starting $server" >&2
+  bash "$here/$server.sh"
+done
