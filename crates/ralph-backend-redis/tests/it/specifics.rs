@@ -12,6 +12,14 @@ use serde_json::{Value, json};
 
 use crate::{Redis, unique};
 
+/// `XPENDING key group`: count, lowest id, highest id, per-consumer counts.
+type XPendingSummary = (
+    u64,
+    Option<String>,
+    Option<String>,
+    Option<Vec<(String, String)>>,
+);
+
 async fn write(r: &Redis, stream: &str, records: &[Value]) {
     r.backend
         .write(
@@ -155,12 +163,7 @@ async fn two_consumers_of_one_group_see_each_event_exactly_once() {
         .get_multiplexed_async_connection()
         .await
         .expect("conn");
-    let pending: (
-        u64,
-        Option<String>,
-        Option<String>,
-        Option<Vec<(String, String)>>,
-    ) = redis::cmd("XPENDING")
+    let pending: XPendingSummary = redis::cmd("XPENDING")
         .arg(&stream)
         .arg("g")
         .query_async(&mut conn)
