@@ -220,6 +220,9 @@ pub struct Verb {
 }
 
 /// The object of a statement.
+// Activities are the object of nearly every statement: boxing them would cost an allocation
+// per statement to save memory on the rare StatementRef.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum StatementObject {

@@ -25,22 +25,22 @@ use super::profiles::{Params, StatementType, statement_types};
 const TAGS: &[&str] = &["en-US", "fr-FR", "en", "de-CH-1996", "zh-Hant-TW", "es-419"];
 
 /// A random UUID.
-pub fn uuid() -> impl Strategy<Value = Uuid> {
-    any::<u128>().prop_map(Uuid::from_u128)
+pub fn uuid() -> BoxedStrategy<Uuid> {
+    any::<u128>().prop_map(Uuid::from_u128).boxed()
 }
 
 /// A short word (`[a-z][a-z0-9]{0,7}`).
-pub fn word() -> impl Strategy<Value = String> {
-    "[a-z][a-z0-9]{0,7}"
+pub fn word() -> BoxedStrategy<String> {
+    "[a-z][a-z0-9]{0,7}".boxed()
 }
 
 /// A non-empty text, possibly with spaces and non-ASCII letters.
-pub fn text() -> impl Strategy<Value = String> {
-    "[a-zA-Zé0-9][a-zA-Zé0-9 .,'-]{0,15}"
+pub fn text() -> BoxedStrategy<String> {
+    "[a-zA-Zé0-9][a-zA-Zé0-9 .,'-]{0,15}".boxed()
 }
 
 /// An absolute IRI under `https://example.org/` (never one of a profile's).
-pub fn iri() -> impl Strategy<Value = String> {
+pub fn iri() -> BoxedStrategy<String> {
     (
         select(vec![
             "https://example.org",
@@ -56,15 +56,18 @@ pub fn iri() -> impl Strategy<Value = String> {
                 format!("{base}/{}", segs.join("/"))
             }
         })
+        .boxed()
 }
 
 /// An IRL (`https://...`).
-pub fn irl() -> impl Strategy<Value = String> {
-    vec(word(), 1..4).prop_map(|segs| format!("https://example.org/{}", segs.join("/")))
+pub fn irl() -> BoxedStrategy<String> {
+    vec(word(), 1..4)
+        .prop_map(|segs| format!("https://example.org/{}", segs.join("/")))
+        .boxed()
 }
 
 /// A language map with 1 to 3 entries.
-pub fn language_map() -> impl Strategy<Value = Value> {
+pub fn language_map() -> BoxedStrategy<Value> {
     subsequence(TAGS.to_vec(), 1..=3)
         .prop_flat_map(|tags| {
             let n = tags.len();
@@ -78,10 +81,11 @@ pub fn language_map() -> impl Strategy<Value = Value> {
                 .collect();
             Value::Object(map)
         })
+        .boxed()
 }
 
 /// An ISO 8601 timestamp in normalised form (`Z` or a non-zero offset).
-pub fn timestamp() -> impl Strategy<Value = String> {
+pub fn timestamp() -> BoxedStrategy<String> {
     (
         (2000u32..2030, 1u32..=12, 1u32..=28),
         (0u32..24, 0u32..60, 0u32..60),
@@ -98,21 +102,24 @@ pub fn timestamp() -> impl Strategy<Value = String> {
             let frac = ms.map(|ms| format!(".{ms:03}")).unwrap_or_default();
             format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{frac}{zone}")
         })
+        .boxed()
 }
 
 /// A timestamp in UTC (`...Z`).
-pub fn utc_timestamp() -> impl Strategy<Value = String> {
-    timestamp().prop_map(|t| {
-        let cut = t
-            .rfind(['Z', '+', '-'])
-            .filter(|&i| i > 10)
-            .unwrap_or(t.len());
-        format!("{}Z", &t[..cut])
-    })
+pub fn utc_timestamp() -> BoxedStrategy<String> {
+    timestamp()
+        .prop_map(|t| {
+            let cut = t
+                .rfind(['Z', '+', '-'])
+                .filter(|&i| i > 10)
+                .unwrap_or(t.len());
+            format!("{}Z", &t[..cut])
+        })
+        .boxed()
 }
 
 /// An ISO 8601 duration.
-pub fn duration() -> impl Strategy<Value = String> {
+pub fn duration() -> BoxedStrategy<String> {
     (
         option::of(0u32..5),
         option::of(0u32..12),
@@ -149,10 +156,11 @@ pub fn duration() -> impl Strategy<Value = String> {
             }
             out
         })
+        .boxed()
 }
 
 /// The identifier of an agent or group, as a `(key, value)` pair.
-pub fn ifi() -> impl Strategy<Value = (String, Value)> {
+pub fn ifi() -> BoxedStrategy<(String, Value)> {
     prop_oneof![
         (word(), word()).prop_map(|(l, d)| (
             "mbox".to_owned(),
@@ -168,6 +176,7 @@ pub fn ifi() -> impl Strategy<Value = (String, Value)> {
             json!({"homePage": home, "name": name})
         )),
     ]
+    .boxed()
 }
 
 fn with_name(mut m: Map<String, Value>, name: Option<String>) -> Map<String, Value> {
@@ -178,17 +187,19 @@ fn with_name(mut m: Map<String, Value>, name: Option<String>) -> Map<String, Val
 }
 
 /// An Agent (normalised: identifier, `objectType`, `name`).
-pub fn agent() -> impl Strategy<Value = Value> {
-    (ifi(), option::of(text())).prop_map(|((k, v), name)| {
-        let mut m = Map::new();
-        m.insert(k, v);
-        m.insert("objectType".into(), "Agent".into());
-        Value::Object(with_name(m, name))
-    })
+pub fn agent() -> BoxedStrategy<Value> {
+    (ifi(), option::of(text()))
+        .prop_map(|((k, v), name)| {
+            let mut m = Map::new();
+            m.insert(k, v);
+            m.insert("objectType".into(), "Agent".into());
+            Value::Object(with_name(m, name))
+        })
+        .boxed()
 }
 
 /// A Group: identified (members optional) or anonymous (members required).
-pub fn group() -> impl Strategy<Value = Value> {
+pub fn group() -> BoxedStrategy<Value> {
     (
         option::of(ifi()),
         option::of(text()),
@@ -208,27 +219,30 @@ pub fn group() -> impl Strategy<Value = Value> {
             }
             Value::Object(m)
         })
+        .boxed()
 }
 
 /// An Agent or a Group.
-pub fn actor() -> impl Strategy<Value = Value> {
-    prop_oneof![3 => agent(), 1 => group()]
+pub fn actor() -> BoxedStrategy<Value> {
+    prop_oneof![3 => agent(), 1 => group()].boxed()
 }
 
 /// A verb under `https://example.org/verbs/` (never a profile's).
-pub fn verb() -> impl Strategy<Value = Value> {
-    (word(), option::of(language_map())).prop_map(|(w, display)| {
-        let mut m = Map::new();
-        m.insert("id".into(), format!("https://example.org/verbs/{w}").into());
-        if let Some(d) = display {
-            m.insert("display".into(), d);
-        }
-        Value::Object(m)
-    })
+pub fn verb() -> BoxedStrategy<Value> {
+    (word(), option::of(language_map()))
+        .prop_map(|(w, display)| {
+            let mut m = Map::new();
+            m.insert("id".into(), format!("https://example.org/verbs/{w}").into());
+            if let Some(d) = display {
+                m.insert("display".into(), d);
+            }
+            Value::Object(m)
+        })
+        .boxed()
 }
 
 /// Extensions: IRI keys, any JSON values (including `null` and `{}`, allowed there).
-pub fn extensions() -> impl Strategy<Value = Value> {
+pub fn extensions() -> BoxedStrategy<Value> {
     let value = prop_oneof![
         Just(Value::Null),
         Just(json!({})),
@@ -239,13 +253,15 @@ pub fn extensions() -> impl Strategy<Value = Value> {
         vec(any::<u8>(), 0..3).prop_map(|v| json!(v)),
         text().prop_map(|t| json!({"nested": t, "empty": ""})),
     ];
-    vec((word(), value), 1..4).prop_map(|entries| {
-        let map: Map<String, Value> = entries
-            .into_iter()
-            .map(|(k, v)| (format!("https://example.org/extensions/{k}"), v))
-            .collect();
-        Value::Object(map)
-    })
+    vec((word(), value), 1..4)
+        .prop_map(|entries| {
+            let map: Map<String, Value> = entries
+                .into_iter()
+                .map(|(k, v)| (format!("https://example.org/extensions/{k}"), v))
+                .collect();
+            Value::Object(map)
+        })
+        .boxed()
 }
 
 fn components(ids: &[String]) -> Value {
@@ -263,7 +279,7 @@ fn components(ids: &[String]) -> Value {
 }
 
 /// An activity definition: plain or an interaction (components with unique ids).
-pub fn definition() -> impl Strategy<Value = Value> {
+pub fn definition() -> BoxedStrategy<Value> {
     let plain = (
         option::of(language_map()),
         option::of(language_map()),
@@ -328,31 +344,35 @@ pub fn definition() -> impl Strategy<Value = Value> {
             }
             Value::Object(m)
         });
-    prop_oneof![3 => plain, 1 => interaction]
+    prop_oneof![3 => plain, 1 => interaction].boxed()
 }
 
 /// An Activity.
-pub fn activity() -> impl Strategy<Value = Value> {
-    (iri(), any::<bool>(), option::of(definition())).prop_map(|(id, typed, def)| {
-        let mut m = Map::new();
-        m.insert("id".into(), id.into());
-        if typed {
-            m.insert("objectType".into(), "Activity".into());
-        }
-        if let Some(def) = def {
-            m.insert("definition".into(), def);
-        }
-        Value::Object(m)
-    })
+pub fn activity() -> BoxedStrategy<Value> {
+    (iri(), any::<bool>(), option::of(definition()))
+        .prop_map(|(id, typed, def)| {
+            let mut m = Map::new();
+            m.insert("id".into(), id.into());
+            if typed {
+                m.insert("objectType".into(), "Activity".into());
+            }
+            if let Some(def) = def {
+                m.insert("definition".into(), def);
+            }
+            Value::Object(m)
+        })
+        .boxed()
 }
 
 /// A statement reference.
-pub fn statement_ref() -> impl Strategy<Value = Value> {
-    uuid().prop_map(|id| json!({"id": id.to_string(), "objectType": "StatementRef"}))
+pub fn statement_ref() -> BoxedStrategy<Value> {
+    uuid()
+        .prop_map(|id| json!({"id": id.to_string(), "objectType": "StatementRef"}))
+        .boxed()
 }
 
 /// A result (never empty).
-pub fn result() -> impl Strategy<Value = Value> {
+pub fn result() -> BoxedStrategy<Value> {
     let score = (
         option::of(-100i32..=100),
         option::of((0u32..50, 0u32..50, 0u32..50)),
@@ -397,14 +417,15 @@ pub fn result() -> impl Strategy<Value = Value> {
             }
             Value::Object(m)
         })
+        .boxed()
 }
 
-fn one_or_many() -> impl Strategy<Value = Value> {
-    prop_oneof![activity(), vec(activity(), 0..3).prop_map(Value::Array)]
+fn one_or_many() -> BoxedStrategy<Value> {
+    prop_oneof![activity(), vec(activity(), 0..3).prop_map(Value::Array)].boxed()
 }
 
 /// Context activities (never empty).
-pub fn context_activities() -> impl Strategy<Value = Value> {
+pub fn context_activities() -> BoxedStrategy<Value> {
     (
         option::of(one_or_many()),
         option::of(one_or_many()),
@@ -428,11 +449,12 @@ pub fn context_activities() -> impl Strategy<Value = Value> {
             }
             Value::Object(m)
         })
+        .boxed()
 }
 
 /// A context (never empty). `activity_object`: whether `revision` and `platform` may appear;
 /// `v2`: whether xAPI 2.0 `contextAgents`/`contextGroups` may appear.
-pub fn context(activity_object: bool, v2: bool) -> impl Strategy<Value = Value> {
+pub fn context(activity_object: bool, v2: bool) -> BoxedStrategy<Value> {
     (
         (
             option::of(uuid()),
@@ -523,10 +545,11 @@ pub fn context(activity_object: bool, v2: bool) -> impl Strategy<Value = Value> 
                 Value::Object(m)
             },
         )
+        .boxed()
 }
 
 /// Attachments' metadata (1 or 2).
-pub fn attachments() -> impl Strategy<Value = Value> {
+pub fn attachments() -> BoxedStrategy<Value> {
     vec(
         (
             iri(),
@@ -566,6 +589,7 @@ pub fn attachments() -> impl Strategy<Value = Value> {
                 .collect(),
         )
     })
+    .boxed()
 }
 
 fn maybe<S: Strategy<Value = Value> + 'static>(yes: bool, s: S) -> BoxedStrategy<Option<Value>> {
@@ -577,7 +601,7 @@ fn maybe<S: Strategy<Value = Value> + 'static>(yes: bool, s: S) -> BoxedStrategy
 }
 
 /// A SubStatement (its object is never a SubStatement).
-pub fn substatement() -> impl Strategy<Value = Value> {
+pub fn substatement() -> BoxedStrategy<Value> {
     (
         actor(),
         verb(),
@@ -610,10 +634,11 @@ pub fn substatement() -> impl Strategy<Value = Value> {
             }
             Value::Object(m)
         })
+        .boxed()
 }
 
 /// The object of a statement: Activity (most often), Agent, Group, StatementRef or SubStatement.
-pub fn object() -> impl Strategy<Value = Value> {
+pub fn object() -> BoxedStrategy<Value> {
     prop_oneof![
         6 => activity(),
         1 => agent(),
@@ -621,10 +646,11 @@ pub fn object() -> impl Strategy<Value = Value> {
         1 => statement_ref(),
         1 => substatement(),
     ]
+    .boxed()
 }
 
 /// A valid generic statement (matching no statement type), in normalised form.
-pub fn statement() -> impl Strategy<Value = Value> {
+pub fn statement() -> BoxedStrategy<Value> {
     (
         (option::of(uuid()), actor(), verb(), object()),
         (
@@ -675,10 +701,11 @@ pub fn statement() -> impl Strategy<Value = Value> {
                 Value::Object(m)
             },
         )
+        .boxed()
 }
 
 /// Random [`Params`] for the examples of statement types.
-pub fn params() -> impl Strategy<Value = Params> {
+pub fn params() -> BoxedStrategy<Params> {
     (
         (
             uuid(),
@@ -730,15 +757,20 @@ pub fn params() -> impl Strategy<Value = Params> {
                 duration,
             },
         )
+        .boxed()
 }
 
 /// Valid statements of one statement type, in normalised form.
-pub fn statement_of_type(statement_type: &'static StatementType) -> impl Strategy<Value = Value> {
-    params().prop_map(move |p| statement_type.example_with(&p))
+pub fn statement_of_type(statement_type: &'static StatementType) -> BoxedStrategy<Value> {
+    params()
+        .prop_map(move |p| statement_type.example_with(&p))
+        .boxed()
 }
 
 /// A statement type and a valid statement of that type, over every statement type.
-pub fn typed_statement() -> impl Strategy<Value = (&'static StatementType, Value)> {
+pub fn typed_statement() -> BoxedStrategy<(&'static StatementType, Value)> {
     let types = statement_types();
-    (0..types.len(), params()).prop_map(move |(i, p)| (&types[i], types[i].example_with(&p)))
+    (0..types.len(), params())
+        .prop_map(move |(i, p)| (&types[i], types[i].example_with(&p)))
+        .boxed()
 }

@@ -266,12 +266,8 @@ impl<'s> Check<'s> {
         let mut path: Vec<&str> = place.path().to_vec();
         path.push(key);
         match value {
-            None if required => {
-                // A missing extensions object is reported once, by `require_extensions`.
-                if self.extensions(place).is_some() {
-                    self.required_here(&path);
-                }
-            }
+            // A missing extensions object is reported once, by `require_extensions`.
+            None if required && self.extensions(place).is_some() => self.required_here(&path),
             None => {}
             Some(v) if kind.accepts(v) => {}
             Some(_) => {
