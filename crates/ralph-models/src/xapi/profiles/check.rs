@@ -263,16 +263,20 @@ impl<'s> Check<'s> {
     /// Checks one extension: required or optional, and its kind when present.
     pub(crate) fn ext(&mut self, place: Ext, key: &str, kind: Kind, required: bool) {
         let value = self.extensions(place).and_then(|m| m.get(key));
-        let mut path: Vec<&str> = place.path().to_vec();
-        path.push(key);
+        // Built only on failure: most statements pass.
+        let path = || {
+            let mut path: Vec<&str> = place.path().to_vec();
+            path.push(key);
+            path
+        };
         match value {
             // A missing extensions object is reported once, by `require_extensions`.
-            None if required && self.extensions(place).is_some() => self.required_here(&path),
+            None if required && self.extensions(place).is_some() => self.required_here(&path()),
             None => {}
             Some(v) if kind.accepts(v) => {}
             Some(_) => {
                 let reason = format!("must be {}", kind.describe());
-                self.fail(&path, Rule::ProfileValue, reason);
+                self.fail(&path(), Rule::ProfileValue, reason);
             }
         }
     }
