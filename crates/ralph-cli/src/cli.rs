@@ -74,6 +74,8 @@ pub enum Commands {
     Write(WriteArgs),
     /// Extract input events from a container format using a dedicated parser.
     Extract(ExtractArgs),
+    /// Validate input events of the given format, printing them normalised.
+    Validate(ValidateArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -169,6 +171,33 @@ pub enum ParserName {
     Gelf,
     /// Elasticsearch hits: the event is `_source`.
     Es,
+}
+
+/// Options of `validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Format of the input events.
+    #[arg(short = 'f', long, value_enum)]
+    pub format: EventFormat,
+    /// Report and skip invalid events instead of stopping at the first.
+    #[arg(short = 'I', long)]
+    pub ignore_errors: bool,
+    /// Fail on an event that matches no known event type (by default it is reported and skipped).
+    #[arg(short = 'F', long)]
+    pub fail_on_unknown: bool,
+    /// Accept any event valid by the base specification, even when it matches no known event
+    /// type (xAPI: any valid statement).
+    #[arg(long)]
+    pub generic: bool,
+}
+
+/// Event formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EventFormat {
+    /// Open edX tracking logs.
+    Edx,
+    /// xAPI statements.
+    Xapi,
 }
 
 /// Options of `completions`.

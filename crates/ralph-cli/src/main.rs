@@ -54,6 +54,7 @@ fn run(
     };
     match cli.command {
         Commands::Extract(args) => ralph_cli::commands::extract::run(args),
+        Commands::Validate(args) => ralph_cli::commands::validate::run(args),
         Commands::Completions(args) => {
             clap_complete::generate(args.shell, &mut cmd, "ralph", &mut std::io::stdout());
             Ok(())

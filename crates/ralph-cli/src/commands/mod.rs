@@ -3,6 +3,7 @@
 pub mod extract;
 pub mod list;
 pub mod read;
+pub mod validate;
 pub mod write;
 
 use ralph_core::DataBackend;

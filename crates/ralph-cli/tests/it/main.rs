@@ -4,6 +4,7 @@ mod docs;
 mod extract;
 mod pipes;
 mod settings;
+mod validate;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

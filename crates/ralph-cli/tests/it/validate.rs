@@ -1,0 +1,91 @@
+//! `ralph validate`.
+
+use crate::{Sandbox, assert_code, stderr, stdout};
+
+const PAGE_VIEWED: &str = r#"{"actor":{"mbox":"mailto:jane@example.org"},"verb":{"id":"http://id.tincanapi.com/verb/viewed"},"object":{"id":"https://example.org/p","definition":{"type":"http://activitystrea.ms/schema/1.0/page"}},"timestamp":"2024-01-15T10:00:00+00:00"}"#;
+const GENERIC: &str = r#"{"actor":{"mbox":"mailto:jane@example.org"},"verb":{"id":"http://example.org/v"},"object":{"id":"https://example.org/p"}}"#;
+const INVALID: &str = r#"{"actor":{"mbox":"jane"},"verb":{"id":"http://example.org/v"},"object":{"id":"https://example.org/p"}}"#;
+
+fn input(lines: &[&str]) -> Vec<u8> {
+    lines
+        .iter()
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        .into_bytes()
+}
+
+#[test]
+fn valid_statements_are_printed_normalised_and_counted() {
+    let sb = Sandbox::fresh();
+    let out = sb.run(&["validate", "-f", "xapi"], &input(&[PAGE_VIEWED]));
+    assert_code(&out, 0);
+    assert_eq!(
+        stdout(&out),
+        "{\"actor\":{\"mbox\":\"mailto:jane@example.org\",\"objectType\":\"Agent\"},\"verb\":{\"id\":\"http://id.tincanapi.com/verb/viewed\"},\"object\":{\"id\":\"https://example.org/p\",\"definition\":{\"type\":\"http://activitystrea.ms/schema/1.0/page\"}},\"timestamp\":\"2024-01-15T10:00:00Z\",\"version\":\"1.0.0\"}\n"
+    );
+    assert!(
+        stderr(&out).contains("Total events: 1, Invalid events: 0"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_invalid_statement_stops_with_its_line_path_and_reason_unless_ignored() {
+    let sb = Sandbox::fresh();
+    let lines = input(&[PAGE_VIEWED, INVALID, PAGE_VIEWED]);
+    let out = sb.run(&["validate", "-f", "xapi"], &lines);
+    assert_code(&out, 1);
+    assert_eq!(
+        stdout(&out).lines().count(),
+        1,
+        "the valid line before is printed"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("line 2: invalid xAPI statement: actor.mbox:"),
+        "{err}"
+    );
+
+    let out = sb.run(&["validate", "-f", "xapi", "-I"], &lines);
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out).lines().count(), 2);
+    assert!(
+        stderr(&out).contains("Total events: 3, Invalid events: 1"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn unknown_statements_are_skipped_failed_or_accepted() {
+    let sb = Sandbox::fresh();
+    let lines = input(&[GENERIC, PAGE_VIEWED]);
+    let out = sb.run(&["validate", "-f", "xapi"], &lines);
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out).lines().count(), 1);
+    assert!(
+        stderr(&out).contains("line 1: no known event type"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = sb.run(&["validate", "-f", "xapi", "-F", "-I"], &lines);
+    assert_code(&out, 1);
+
+    let out = sb.run(&["validate", "-f", "xapi", "--generic"], &lines);
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out).lines().count(), 2);
+}
+
+#[test]
+fn a_line_that_is_not_json_is_invalid() {
+    let sb = Sandbox::fresh();
+    let out = sb.run(&["validate", "-f", "xapi"], b"{\"actor\":\n");
+    assert_code(&out, 1);
+    assert!(
+        stderr(&out).contains("line 1: not valid JSON"),
+        "{}",
+        stderr(&out)
+    );
+}
