@@ -1,0 +1,34 @@
+//! Settings of the `postgres` backend (`backends.data.postgres`).
+
+use ralph_core::settings::SecretUrl;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Settings of the `postgres` backend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct PostgresSettings {
+    /// Connection string, `postgres://user[:password]@host[:port]/database` (or the
+    /// `host=... user=...` form); the password never prints. TLS is not supported yet.
+    pub connection_string: SecretUrl,
+    /// Table read and written when no target is given; created on first write.
+    pub default_table: String,
+    /// Connections kept open at most.
+    pub pool_size: usize,
+    /// Seconds to wait for a connection before giving up.
+    pub connect_timeout: f64,
+    /// Records per `COPY` transaction on write, and per cursor fetch on read.
+    pub default_chunk_size: usize,
+}
+
+impl Default for PostgresSettings {
+    fn default() -> Self {
+        Self {
+            connection_string: SecretUrl::new("postgres://postgres@127.0.0.1:5432/ralph"),
+            default_table: "events".to_owned(),
+            pool_size: 4,
+            connect_timeout: 5.0,
+            default_chunk_size: 500,
+        }
+    }
+}

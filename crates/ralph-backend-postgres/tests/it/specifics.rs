@@ -1,0 +1,206 @@
+//! Behaviours of `postgres`: JSON queries, delete, conflicts, errors.
+
+use std::time::Duration;
+
+use ralph_backend_postgres::{PostgresBackend, PostgresSettings};
+use ralph_core::settings::SecretUrl;
+use ralph_core::{ErrorKind, OperationType, ReadRequest, Writable, WriteOptions};
+use ralph_testkit::{lines, raw_input, read_json, sample_id};
+use serde_json::{Value, json};
+
+use crate::{Postgres, unique};
+
+fn records(n: u64) -> Vec<Value> {
+    (0..n)
+        .map(|i| json!({"id": sample_id("q", i), "n": i, "verb": {"id": if i % 2 == 0 { "even" } else { "odd" }}, "actor": {"name": format!("a{}", 9 - i)}}))
+        .collect()
+}
+
+async fn write(
+    p: &Postgres,
+    table: &str,
+    input: &[Value],
+    op: Option<OperationType>,
+    ignore: bool,
+) -> ralph_core::Result<ralph_core::WriteReport> {
+    p.backend
+        .write(
+            raw_input(lines(input)),
+            WriteOptions {
+                target: Some(table.to_owned()),
+                operation_type: op,
+                ignore_errors: ignore,
+                ..Default::default()
+            },
+        )
+        .await
+}
+
+async fn query(p: &Postgres, table: &str, q: &str) -> ralph_core::Result<Vec<Value>> {
+    read_json(
+        &p.backend,
+        ReadRequest {
+            target: Some(table.to_owned()),
+            query: Some(q.to_owned()),
+            chunk_size: Some(3),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+fn ns(values: &[Value]) -> Vec<u64> {
+    values.iter().map(|v| v["n"].as_u64().expect("n")).collect()
+}
+
+#[tokio::test]
+async fn json_queries_filter_bind_sort_and_limit() {
+    let Some(p) = Postgres::connect().await else {
+        return;
+    };
+    let table = unique("query");
+    write(&p, &table, &records(10), None, false)
+        .await
+        .expect("write");
+    let even = query(&p, &table, r#"{"filter": {"verb": {"id": "even"}}}"#)
+        .await
+        .expect("filter");
+    assert_eq!(ns(&even), [0, 2, 4, 6, 8]);
+    let ranged = query(&p, &table, r#"{"where": "(doc->>'n')::int >= $low AND (doc->>'n')::int < $high", "parameters": {"low": 3, "high": 6}}"#)
+        .await
+        .expect("where");
+    assert_eq!(ns(&ranged), [3, 4, 5]);
+    let sorted = query(&p, &table, r#"{"sort": "actor.name", "limit": 3}"#)
+        .await
+        .expect("sort");
+    assert_eq!(ns(&sorted), [9, 8, 7]);
+    let injected = query(
+        &p,
+        &table,
+        r#"{"filter": {"verb": {"id": "x'; DROP TABLE events; --"}}}"#,
+    )
+    .await
+    .expect("bound");
+    assert!(injected.is_empty());
+    let err = query(&p, &table, r#"{"where": "doc->>'n' = $n"}"#)
+        .await
+        .expect_err("unbound placeholder");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+}
+
+#[tokio::test]
+async fn conflicts_are_reported_per_record_and_skipped_with_ignore_errors() {
+    let Some(p) = Postgres::connect().await else {
+        return;
+    };
+    let table = unique("conflict");
+    let first = records(3);
+    write(&p, &table, &first, None, false).await.expect("first");
+    let mut again = records(5);
+    again[0]["changed"] = json!(true);
+    let err = write(&p, &table, &again, None, false)
+        .await
+        .expect_err("ids 0..3 exist");
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert!(err.to_string().contains(&sample_id("q", 0)), "{err}");
+    let report = write(&p, &table, &again, None, true)
+        .await
+        .expect("ignore errors");
+    assert_eq!(
+        (report.written, report.skipped),
+        (0, 5),
+        "the first try wrote 3 and 4 already"
+    );
+    let back = query(&p, &table, "").await.expect("read");
+    assert_eq!(ns(&back), [0, 1, 2, 3, 4]);
+    assert!(back[0].get("changed").is_none(), "create never overwrites");
+}
+
+#[tokio::test]
+async fn delete_removes_by_id_and_reports_missing_ids() {
+    let Some(p) = Postgres::connect().await else {
+        return;
+    };
+    let table = unique("delete");
+    write(&p, &table, &records(4), None, false)
+        .await
+        .expect("write");
+    let gone = vec![
+        json!({"id": sample_id("q", 1)}),
+        json!({"id": sample_id("q", 3)}),
+    ];
+    let report = write(&p, &table, &gone, Some(OperationType::Delete), false)
+        .await
+        .expect("delete");
+    assert_eq!(report.written, 2);
+    assert_eq!(ns(&query(&p, &table, "").await.expect("read")), [0, 2]);
+    let err = write(&p, &table, &gone, Some(OperationType::Delete), false)
+        .await
+        .expect_err("already deleted");
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
+#[tokio::test]
+async fn records_without_a_uuid_id_are_refused_or_given_one() {
+    let Some(p) = Postgres::connect().await else {
+        return;
+    };
+    let table = unique("ids");
+    let err = write(&p, &table, &[json!({"id": "not-a-uuid"})], None, false)
+        .await
+        .expect_err("index needs a uuid");
+    assert!(err.to_string().contains("not a UUID"), "{err}");
+    let report = write(
+        &p,
+        &table,
+        &[json!({"no": "id"})],
+        Some(OperationType::Create),
+        false,
+    )
+    .await
+    .expect("create");
+    assert_eq!(report.written, 1);
+}
+
+#[tokio::test]
+async fn a_missing_table_and_a_wrong_password_are_named() {
+    let Some(p) = Postgres::connect().await else {
+        return;
+    };
+    let err = query(&p, "no_such_table_here", "")
+        .await
+        .expect_err("missing table");
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+
+    let Some(mut settings) = crate::settings() else {
+        return;
+    };
+    let url =
+        settings
+            .connection_string
+            .expose()
+            .replacen("postgres:postgres@", "postgres:wrong@", 1);
+    settings.connection_string = SecretUrl::new(url);
+    let err = PostgresBackend::connect(settings)
+        .await
+        .expect_err("wrong password");
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{err}");
+    assert!(!err.to_string().contains("wrong"), "{err}");
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_named_within_the_timeout() {
+    let settings = PostgresSettings {
+        connection_string: SecretUrl::new("postgres://postgres:secret@127.0.0.1:1/ralph"),
+        connect_timeout: 2.0,
+        ..Default::default()
+    };
+    let started = std::time::Instant::now();
+    let err = PostgresBackend::connect(settings)
+        .await
+        .expect_err("nothing on port 1");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
+    assert!(err.to_string().contains("127.0.0.1:1"), "{err}");
+    assert!(!err.to_string().contains("secret"), "{err}");
+}
