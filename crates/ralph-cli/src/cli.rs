@@ -74,6 +74,10 @@ pub enum Commands {
     Write(WriteArgs),
     /// Extract input events from a container format using a dedicated parser.
     Extract(ExtractArgs),
+    /// Run the xAPI LRS server.
+    Runserver(crate::commands::runserver::RunserverArgs),
+    /// Generate credentials for LRS HTTP basic authentication.
+    Auth(crate::commands::auth::AuthArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -214,7 +218,7 @@ pub fn command(registry: &Registry) -> Command {
             sub
         });
     }
-    cmd
+    crate::commands::runserver::augment(cmd)
 }
 
 fn arg_id(backend: &str, field: &str) -> String {
