@@ -30,9 +30,11 @@
 //! # }).unwrap();
 //! ```
 
+mod backend;
 mod settings;
 mod store;
 
+pub use backend::{DEFAULT_TARGET, SqliteBackend, SqliteFactory};
 pub use settings::{DEFAULT_FILE_NAME, SqliteLrsSettings, SqliteSettings};
 pub use store::{MEMORY, SqliteStore};
 

@@ -175,6 +175,29 @@ impl SqliteStore {
         &self.inner.path
     }
 
+    /// Every target holding statements, with its number of statements, sorted by name (`""` is
+    /// the target of statements stored without one).
+    pub async fn targets(&self) -> Result<Vec<(String, u64)>> {
+        self.with_reader(|conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT target, count(*) FROM statements GROUP BY target ORDER BY target",
+                )
+                .map_err(db_error)?;
+            let rows = stmt
+                .query_map([], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+                })
+                .map_err(db_error)?;
+            rows.map(|r| {
+                r.map(|(t, n)| (t, u64::try_from(n).unwrap_or_default()))
+                    .map_err(db_error)
+            })
+            .collect()
+        })
+        .await
+    }
+
     /// Runs `f` on the blocking pool with the writer connection.
     pub(crate) async fn with_writer<T, F>(&self, f: F) -> Result<T>
     where
@@ -221,11 +244,11 @@ pub(crate) fn insert_batch(
         let Some(id) = statement_id(&statement).map(str::to_owned) else {
             return Err(Error::invalid_input("statement has no string `id`"));
         };
-        let Some(stored) = stored_at(&statement) else {
-            return Err(Error::invalid_input(format!(
-                "statement `{id}` has no valid `stored` time"
-            )));
-        };
+        // Statements written as data (`ralph write -b sqlite`) may have no `stored`: they are
+        // ordered by their time of insertion.
+        let stored_us = stored_at(&statement)
+            .unwrap_or_else(chrono::Utc::now)
+            .timestamp_micros();
         let existing: Option<String> = tx
             .query_row(
                 "SELECT body FROM statements WHERE target = ?1 AND id = ?2",
@@ -292,7 +315,7 @@ pub(crate) fn insert_batch(
             params![
                 target,
                 id,
-                stored.timestamp_micros(),
+                stored_us,
                 verb,
                 registration,
                 authority,

@@ -15,5 +15,7 @@ pub fn registry() -> Registry {
     registry.register::<ralph_core::memory::MemoryFactory>();
     #[cfg(feature = "fs")]
     registry.register::<ralph_backend_fs::FsFactory>();
+    #[cfg(feature = "sqlite")]
+    registry.register::<ralph_backend_sqlite::SqliteFactory>();
     registry
 }

@@ -417,7 +417,8 @@ pub trait LrsStore: Send + Sync {
 
     /// Stores a batch of statements, all or nothing, and returns the ids newly stored, in order.
     ///
-    /// Each statement has a string `id` and a `stored` time. Statements already stored with an
+    /// Each statement has a string `id` and, as the LRS sets it, a `stored` time (statements
+    /// without one are ordered and filtered by their time of insertion). Statements already stored with an
     /// equivalent content are skipped (also within the batch); a different content under a
     /// stored id fails the whole batch with a `Conflict` error naming the id; voiding a voiding
     /// statement fails it with `InvalidInput`.
