@@ -1,5 +1,5 @@
 //! The xAPI Learning Record Store of ralph, as a library: an [axum] router over any
-//! [`LrsStore`](ralph_core::lrs::LrsStore).
+//! [`ralph_core::lrs::LrsStore`].
 //!
 //! Routes:
 //!
