@@ -76,6 +76,10 @@ pub enum Commands {
     Extract(ExtractArgs),
     /// Validate input events of the given format, printing them normalised.
     Validate(ValidateArgs),
+    /// Run the xAPI LRS server.
+    Runserver(crate::commands::runserver::RunserverArgs),
+    /// Generate credentials for LRS HTTP basic authentication.
+    Auth(crate::commands::auth::AuthArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -243,7 +247,7 @@ pub fn command(registry: &Registry) -> Command {
             sub
         });
     }
-    cmd
+    crate::commands::runserver::augment(cmd)
 }
 
 fn arg_id(backend: &str, field: &str) -> String {

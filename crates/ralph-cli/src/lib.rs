@@ -19,5 +19,7 @@ pub fn registry() -> Registry {
     registry.register::<ralph_backend_postgres::PostgresFactory>();
     #[cfg(feature = "redis")]
     registry.register::<ralph_backend_redis::RedisFactory>();
+    #[cfg(feature = "sqlite")]
+    registry.register::<ralph_backend_sqlite::SqliteFactory>();
     registry
 }

@@ -30,6 +30,11 @@ fn main() -> ExitCode {
         .subcommand()
         .map(|(_, sub)| backend_overrides(&registry, sub))
         .unwrap_or_default();
+    let overrides = [
+        overrides,
+        ralph_cli::commands::runserver::store_overrides(&matches),
+    ]
+    .concat();
     match run(cli, cmd, registry, overrides) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => report(&err),
@@ -55,6 +60,10 @@ fn run(
     match cli.command {
         Commands::Extract(args) => ralph_cli::commands::extract::run(args),
         Commands::Validate(args) => ralph_cli::commands::validate::run(args),
+        Commands::Auth(args) => ralph_cli::commands::auth::run(settings()?, args),
+        Commands::Runserver(args) => {
+            runtime()?.block_on(ralph_cli::commands::runserver::run(settings()?, args))
+        }
         Commands::Completions(args) => {
             clap_complete::generate(args.shell, &mut cmd, "ralph", &mut std::io::stdout());
             Ok(())

@@ -27,6 +27,7 @@ pub mod backend;
 pub mod docs;
 pub mod error;
 pub mod history;
+pub mod lrs;
 pub mod memory;
 pub mod parsers;
 pub mod pyjson;

@@ -3,6 +3,9 @@
 //!
 //! A backend's integration tests implement [`Harness`] (how to address what was written) and call
 //! the suite functions one test each, so a failure names the behaviour.
+//! [`lrs`] holds the suite of LRS statement stores.
+
+pub mod lrs;
 
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};

@@ -1,9 +1,11 @@
 //! One module per command; each is a thin call into the library crates.
 
+pub mod auth;
 pub mod extract;
 pub mod list;
 pub mod read;
 pub mod validate;
+pub mod runserver;
 pub mod write;
 
 use ralph_core::DataBackend;

@@ -2,6 +2,7 @@
 
 mod docs;
 mod extract;
+mod lrs;
 mod pipes;
 mod settings;
 mod validate;

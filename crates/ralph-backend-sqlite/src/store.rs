@@ -1,0 +1,515 @@
+//! The SQLite statement store.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use ralph_core::lrs::{
+    FoundStatement, Ifi, LrsStore, Relation, StatementPage, StatementQuery, equivalent,
+    statement_activities, statement_agents, statement_id, stored_at, voided_target,
+};
+use ralph_core::{BackendStatus, Error, ErrorKind, Result};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params, params_from_iter};
+use serde_json::Value;
+
+/// The schema: one row per statement, plus one row per (agent, statement) and (activity,
+/// statement) pair so that every xAPI filter is an index lookup.
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS statements (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    target TEXT NOT NULL,
+    id TEXT NOT NULL,
+    stored_us INTEGER NOT NULL,
+    verb TEXT,
+    registration TEXT,
+    authority TEXT,
+    voids TEXT,
+    voided INTEGER NOT NULL DEFAULT 0,
+    body TEXT NOT NULL,
+    UNIQUE (target, id)
+);
+CREATE INDEX IF NOT EXISTS statements_verb ON statements (target, verb, seq);
+CREATE INDEX IF NOT EXISTS statements_registration ON statements (target, registration, seq);
+CREATE INDEX IF NOT EXISTS statements_authority ON statements (target, authority, seq);
+CREATE INDEX IF NOT EXISTS statements_stored ON statements (target, stored_us);
+CREATE INDEX IF NOT EXISTS statements_voids ON statements (target, voids) WHERE voids IS NOT NULL;
+CREATE TABLE IF NOT EXISTS statement_agents (
+    ifi TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    direct INTEGER NOT NULL,
+    PRIMARY KEY (ifi, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS statement_activities (
+    iri TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    direct INTEGER NOT NULL,
+    PRIMARY KEY (iri, seq)
+) WITHOUT ROWID;
+";
+
+/// The in-memory database path.
+pub const MEMORY: &str = ":memory:";
+
+fn db_error(err: rusqlite::Error) -> Error {
+    let kind = match &err {
+        rusqlite::Error::SqliteFailure(e, _)
+            if matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) =>
+        {
+            ErrorKind::Unavailable
+        }
+        _ => ErrorKind::Backend,
+    };
+    Error::new(kind, format!("sqlite: {err}")).with_source(err)
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    // A panic while holding a connection leaves SQLite consistent (an open transaction is
+    // rolled back when dropped), so a poisoned lock is used as is.
+    conn.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Inner {
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        if self.readers.is_empty() {
+            return lock(&self.writer);
+        }
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        lock(&self.readers[i])
+    }
+}
+
+/// The SQLite LRS store: statements in one database file, written by one connection and read by
+/// a few others, every call run on tokio's blocking pool.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
+    }
+}
+
+fn open_connection(path: &Path, busy_timeout: Duration) -> Result<Connection> {
+    let conn = if path.as_os_str() == MEMORY {
+        Connection::open_in_memory()
+    } else {
+        Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )
+    }
+    .map_err(|e| db_error(e).context(format!("opening `{}`", path.display())))?;
+    conn.busy_timeout(busy_timeout).map_err(db_error)?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (creating when missing) the database at `path`, `:memory:` for a private in-memory
+    /// one, with `read_connections` connections for reads.
+    pub fn open(
+        path: impl Into<PathBuf>,
+        read_connections: usize,
+        busy_timeout_ms: u64,
+    ) -> Result<Self> {
+        let path = path.into();
+        let memory = path.as_os_str() == MEMORY;
+        if !memory && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        let timeout = Duration::from_millis(busy_timeout_ms);
+        let writer = open_connection(&path, timeout)?;
+        if !memory {
+            // WAL: readers never block the writer nor the other way round; NORMAL sync is
+            // durable across process crashes, which is what an LRS acknowledges.
+            writer
+                .pragma_update(None, "journal_mode", "WAL")
+                .map_err(db_error)?;
+            writer
+                .pragma_update(None, "synchronous", "NORMAL")
+                .map_err(db_error)?;
+        }
+        writer.execute_batch(SCHEMA).map_err(db_error)?;
+        let readers = if memory {
+            Vec::new()
+        } else {
+            (0..read_connections)
+                .map(|_| open_connection(&path, timeout).map(Mutex::new))
+                .collect::<Result<Vec<_>>>()?
+        };
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(writer),
+                readers,
+                next_reader: AtomicUsize::new(0),
+            }),
+        })
+    }
+
+    /// A private in-memory store, for tests and embedding.
+    pub fn in_memory() -> Result<Self> {
+        Self::open(MEMORY, 0, 5000)
+    }
+
+    /// The database path.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Every target holding statements, with its number of statements, sorted by name (`""` is
+    /// the target of statements stored without one).
+    pub async fn targets(&self) -> Result<Vec<(String, u64)>> {
+        self.with_reader(|conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT target, count(*) FROM statements GROUP BY target ORDER BY target",
+                )
+                .map_err(db_error)?;
+            let rows = stmt
+                .query_map([], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+                })
+                .map_err(db_error)?;
+            rows.map(|r| {
+                r.map(|(t, n)| (t, u64::try_from(n).unwrap_or_default()))
+                    .map_err(db_error)
+            })
+            .collect()
+        })
+        .await
+    }
+
+    /// Runs `f` on the blocking pool with the writer connection.
+    pub(crate) async fn with_writer<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || f(&mut lock(&inner.writer)))
+            .await
+            .map_err(|e| Error::backend(format!("sqlite task failed: {e}")))?
+    }
+
+    /// Runs `f` on the blocking pool with a reader connection.
+    pub(crate) async fn with_reader<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || f(&inner.reader()))
+            .await
+            .map_err(|e| Error::backend(format!("sqlite task failed: {e}")))?
+    }
+}
+
+fn target_key(target: Option<&str>) -> String {
+    target.unwrap_or_default().to_owned()
+}
+
+fn decode(body: &str) -> Result<Value> {
+    serde_json::from_str(body)
+        .map_err(|e| Error::backend(format!("sqlite: stored statement is not JSON: {e}")))
+}
+
+/// Inserts `statements` into `target` in one transaction (see [`LrsStore::insert`]).
+pub(crate) fn insert_batch(
+    conn: &mut Connection,
+    target: &str,
+    statements: Vec<Value>,
+) -> Result<Vec<String>> {
+    let tx = conn.transaction().map_err(db_error)?;
+    let mut inserted = Vec::new();
+    for statement in statements {
+        let Some(id) = statement_id(&statement).map(str::to_owned) else {
+            return Err(Error::invalid_input("statement has no string `id`"));
+        };
+        // Statements written as data (`ralph write -b sqlite`) may have no `stored`: they are
+        // ordered by their time of insertion.
+        let stored_us = stored_at(&statement)
+            .unwrap_or_else(chrono::Utc::now)
+            .timestamp_micros();
+        let existing: Option<String> = tx
+            .query_row(
+                "SELECT body FROM statements WHERE target = ?1 AND id = ?2",
+                params![target, id],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(db_error)?;
+        if let Some(body) = existing {
+            if equivalent(&decode(&body)?, &statement) {
+                continue;
+            }
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                format!("a different statement is already stored with id `{id}`"),
+            ));
+        }
+        let voids = voided_target(&statement).map(str::to_owned);
+        if let Some(voided_id) = &voids {
+            let target_voids: Option<Option<String>> = tx
+                .query_row(
+                    "SELECT voids FROM statements WHERE target = ?1 AND id = ?2",
+                    params![target, voided_id],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(db_error)?;
+            if matches!(target_voids, Some(Some(_))) {
+                return Err(Error::invalid_input(format!(
+                    "statement `{id}` voids `{voided_id}`, a voiding statement: voiding statements cannot be voided"
+                )));
+            }
+            tx.execute(
+                "UPDATE statements SET voided = 1 WHERE target = ?1 AND id = ?2",
+                params![target, voided_id],
+            )
+            .map_err(db_error)?;
+        }
+        // A voiding statement stored before its target voids it on arrival.
+        let voided = voids.is_none()
+            && tx
+                .query_row(
+                    "SELECT 1 FROM statements WHERE target = ?1 AND voids = ?2 LIMIT 1",
+                    params![target, id],
+                    |_| Ok(()),
+                )
+                .optional()
+                .map_err(db_error)?
+                .is_some();
+        let verb = statement.pointer("/verb/id").and_then(Value::as_str);
+        let registration = statement
+            .pointer("/context/registration")
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase);
+        let authority = statement
+            .get("authority")
+            .and_then(Ifi::of)
+            .map(|i| i.key());
+        let body = serde_json::to_string(&statement)
+            .map_err(|e| Error::invalid_input(format!("statement `{id}`: {e}")))?;
+        tx.execute(
+            "INSERT INTO statements (target, id, stored_us, verb, registration, authority, voids, voided, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                target,
+                id,
+                stored_us,
+                verb,
+                registration,
+                authority,
+                voids,
+                voided,
+                body
+            ],
+        )
+        .map_err(db_error)?;
+        let seq = tx.last_insert_rowid();
+        {
+            let mut agents = tx
+                .prepare_cached(
+                    "INSERT INTO statement_agents (ifi, seq, direct) VALUES (?1, ?2, ?3)",
+                )
+                .map_err(db_error)?;
+            for (ifi, relation) in statement_agents(&statement) {
+                agents
+                    .execute(params![ifi.key(), seq, relation == Relation::Direct])
+                    .map_err(db_error)?;
+            }
+            let mut activities = tx
+                .prepare_cached(
+                    "INSERT INTO statement_activities (iri, seq, direct) VALUES (?1, ?2, ?3)",
+                )
+                .map_err(db_error)?;
+            for (iri, relation) in statement_activities(&statement) {
+                activities
+                    .execute(params![iri, seq, relation == Relation::Direct])
+                    .map_err(db_error)?;
+            }
+        }
+        inserted.push(id);
+    }
+    tx.commit().map_err(db_error)?;
+    Ok(inserted)
+}
+
+/// One page of `query` (see [`LrsStore::query`]).
+pub(crate) fn query_page(
+    conn: &Connection,
+    target: &str,
+    query: &StatementQuery,
+) -> Result<StatementPage> {
+    use rusqlite::types::Value as Sql;
+    let mut sql =
+        String::from("SELECT s.seq, s.body FROM statements s WHERE s.target = ? AND s.voided = 0");
+    let mut args: Vec<Sql> = vec![Sql::Text(target.to_owned())];
+    if let Some(verb) = &query.verb {
+        sql.push_str(" AND s.verb = ?");
+        args.push(Sql::Text(verb.clone()));
+    }
+    if let Some(registration) = &query.registration {
+        sql.push_str(" AND s.registration = ?");
+        args.push(Sql::Text(registration.to_ascii_lowercase()));
+    }
+    if let Some(authority) = &query.authority {
+        sql.push_str(" AND s.authority = ?");
+        args.push(Sql::Text(authority.key()));
+    }
+    if let Some(since) = query.since {
+        sql.push_str(" AND s.stored_us > ?");
+        args.push(Sql::Integer(since.timestamp_micros()));
+    }
+    if let Some(until) = query.until {
+        sql.push_str(" AND s.stored_us <= ?");
+        args.push(Sql::Integer(until.timestamp_micros()));
+    }
+    if let Some(agent) = &query.agent {
+        sql.push_str(" AND s.seq IN (SELECT seq FROM statement_agents WHERE ifi = ?");
+        if !query.related_agents {
+            sql.push_str(" AND direct = 1");
+        }
+        sql.push(')');
+        args.push(Sql::Text(agent.key()));
+    }
+    if let Some(activity) = &query.activity {
+        sql.push_str(" AND s.seq IN (SELECT seq FROM statement_activities WHERE iri = ?");
+        if !query.related_activities {
+            sql.push_str(" AND direct = 1");
+        }
+        sql.push(')');
+        args.push(Sql::Text(activity.clone()));
+    }
+    if let Some(cursor) = &query.cursor {
+        let after: i64 = cursor
+            .parse()
+            .map_err(|_| Error::invalid_input(format!("invalid cursor `{cursor}`")))?;
+        sql.push_str(if query.ascending {
+            " AND s.seq > ?"
+        } else {
+            " AND s.seq < ?"
+        });
+        args.push(Sql::Integer(after));
+    }
+    sql.push_str(if query.ascending {
+        " ORDER BY s.seq ASC LIMIT ?"
+    } else {
+        " ORDER BY s.seq DESC LIMIT ?"
+    });
+    let limit = query.limit.max(1);
+    // One more row than asked tells whether a next page exists, so a full last page gets no
+    // `more` link (and no empty page follows it).
+    args.push(Sql::Integer(
+        i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1,
+    ));
+    let mut stmt = conn.prepare_cached(&sql).map_err(db_error)?;
+    let rows = stmt
+        .query_map(params_from_iter(args), |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+        })
+        .map_err(db_error)?;
+    let mut statements = Vec::new();
+    let mut last_seq = None;
+    let mut more = false;
+    for row in rows {
+        let (seq, body) = row.map_err(db_error)?;
+        if statements.len() == limit {
+            more = true;
+            break;
+        }
+        statements.push(decode(&body)?);
+        last_seq = Some(seq);
+    }
+    Ok(StatementPage {
+        statements,
+        more: if more {
+            last_seq.map(|s| s.to_string())
+        } else {
+            None
+        },
+    })
+}
+
+fn get_one(conn: &Connection, target: &str, id: &str) -> Result<Option<FoundStatement>> {
+    let row: Option<(String, bool)> = conn
+        .query_row(
+            "SELECT body, voided FROM statements WHERE target = ?1 AND id = ?2",
+            params![target, id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()
+        .map_err(db_error)?;
+    row.map(|(body, voided)| {
+        Ok(FoundStatement {
+            statement: decode(&body)?,
+            voided,
+        })
+    })
+    .transpose()
+}
+
+#[async_trait]
+impl LrsStore for SqliteStore {
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn status(&self) -> BackendStatus {
+        match self
+            .with_reader(|conn| {
+                conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+                    .map_err(db_error)
+            })
+            .await
+        {
+            Ok(()) => BackendStatus::Ok,
+            Err(err) => {
+                tracing::warn!(target: "ralph", "sqlite store status: {err}");
+                BackendStatus::Error
+            }
+        }
+    }
+
+    async fn insert(&self, target: Option<&str>, statements: Vec<Value>) -> Result<Vec<String>> {
+        if statements.is_empty() {
+            return Ok(Vec::new());
+        }
+        let target = target_key(target);
+        self.with_writer(move |conn| insert_batch(conn, &target, statements))
+            .await
+    }
+
+    async fn query(&self, target: Option<&str>, query: &StatementQuery) -> Result<StatementPage> {
+        let target = target_key(target);
+        let query = query.clone();
+        self.with_reader(move |conn| query_page(conn, &target, &query))
+            .await
+    }
+
+    async fn get(&self, target: Option<&str>, id: &str) -> Result<Option<FoundStatement>> {
+        let target = target_key(target);
+        let id = id.to_owned();
+        self.with_reader(move |conn| get_one(conn, &target, &id))
+            .await
+    }
+}

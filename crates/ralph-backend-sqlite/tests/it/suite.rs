@@ -1,0 +1,49 @@
+//! The shared LRS store suite on a `sqlite` database file.
+
+use std::sync::Arc;
+
+use ralph_testkit::lrs;
+
+use crate::file_store;
+
+#[tokio::test]
+async fn insert_then_get() {
+    let (store, _dir) = file_store();
+    lrs::insert_then_get(&store).await;
+}
+
+#[tokio::test]
+async fn idempotence_and_conflicts() {
+    let (store, _dir) = file_store();
+    lrs::idempotence_and_conflicts(&store).await;
+}
+
+#[tokio::test]
+async fn filters() {
+    let (store, _dir) = file_store();
+    lrs::filters(&store).await;
+}
+
+#[tokio::test]
+async fn paging() {
+    let (store, _dir) = file_store();
+    lrs::paging(&store).await;
+}
+
+#[tokio::test]
+async fn voiding_rules() {
+    let (store, _dir) = file_store();
+    lrs::voiding_rules(&store).await;
+}
+
+#[tokio::test]
+async fn targets_are_disjoint() {
+    let (store, _dir) = file_store();
+    lrs::targets_are_disjoint(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers() {
+    let (store, _dir) = file_store();
+    lrs::concurrent_writers(Arc::new(store)).await;
+}

@@ -1,0 +1,180 @@
+//! `ralph auth` and `ralph runserver`: credentials written, then a server answering over a
+//! socket with them, then a graceful stop on SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::Stdio;
+
+use crate::{Sandbox, assert_code, stderr, stdout};
+
+#[test]
+fn auth_prints_or_writes_credentials() {
+    let sandbox = Sandbox::fresh();
+    let out = sandbox.run(
+        &[
+            "auth",
+            "-u",
+            "alice",
+            "-p",
+            "pw",
+            "-s",
+            "all",
+            "-M",
+            "mailto:alice@example.org",
+            "-N",
+            "Alice",
+        ],
+        b"",
+    );
+    assert_code(&out, 0);
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("Copy/paste the following credentials"),
+        "{text}"
+    );
+    assert!(text.contains("\"hash\": \"$2b$12$"), "{text}");
+    assert!(!sandbox.path("app/auth.json").exists(), "printed only");
+
+    let args = [
+        "auth",
+        "-u",
+        "alice",
+        "-p",
+        "pw",
+        "-s",
+        "statements/read",
+        "-s",
+        "statements/write",
+        "-A",
+        "alice",
+        "http://example.org",
+        "-t",
+        "tenant",
+        "-w",
+    ];
+    assert_code(&sandbox.run(&args, b""), 0);
+    let file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(sandbox.path("app/auth.json")).expect("auth.json"))
+            .expect("json");
+    assert_eq!(file[0]["username"], "alice");
+    assert_eq!(
+        file[0]["scopes"],
+        serde_json::json!(["statements/read", "statements/write"])
+    );
+    assert_eq!(
+        file[0]["agent"]["account"]["homePage"],
+        "http://example.org"
+    );
+    assert_eq!(file[0]["target"], "tenant");
+    let out = sandbox.run(&args, b"");
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("same username"), "{}", stderr(&out));
+}
+
+#[test]
+fn auth_usage_errors() {
+    let sandbox = Sandbox::fresh();
+    // no IFI, two IFIs, unknown scope: usage errors
+    for args in [
+        &["auth", "-u", "a", "-p", "p", "-s", "all"][..],
+        &[
+            "auth",
+            "-u",
+            "a",
+            "-p",
+            "p",
+            "-s",
+            "all",
+            "-M",
+            "mailto:a@b.c",
+            "-O",
+            "http://o",
+        ][..],
+        &[
+            "auth",
+            "-u",
+            "a",
+            "-p",
+            "p",
+            "-s",
+            "everything",
+            "-M",
+            "mailto:a@b.c",
+        ][..],
+    ] {
+        assert_code(&sandbox.run(args, b""), 2);
+    }
+    let out = sandbox.run(
+        &["auth", "-u", "a", "-p", "p", "-s", "all", "-M", "a@b.c"],
+        b"",
+    );
+    assert_code(&out, 2);
+}
+
+fn request(port: u16, path: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let token = "YWxpY2U6cHc="; // alice:pw
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic {token}\r\n\
+         X-Experience-API-Version: 1.0.3\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    response
+}
+
+#[test]
+fn runserver_serves_the_sqlite_store_and_stops_on_sigterm() {
+    let sandbox = Sandbox::fresh();
+    let auth = [
+        "auth",
+        "-u",
+        "alice",
+        "-p",
+        "pw",
+        "-s",
+        "all",
+        "-M",
+        "mailto:alice@example.org",
+        "-w",
+    ];
+    assert_code(&sandbox.run(&auth, b""), 0);
+    let db = sandbox.path("data/lrs.sqlite3");
+    let mut child = sandbox
+        .ralph()
+        .args(["runserver", "-p", "0", "--sqlite-path"])
+        .arg(&db)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let port: u16 = loop {
+        let line = lines.next().expect("a log line").expect("utf8");
+        if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
+            break rest
+                .split(|c: char| !c.is_ascii_digit())
+                .next()
+                .and_then(|p| p.parse().ok())
+                .expect("port");
+        }
+    };
+    let heartbeat = request(port, "/__heartbeat__");
+    assert!(heartbeat.starts_with("HTTP/1.1 200"), "{heartbeat}");
+    let whoami = request(port, "/whoami");
+    assert!(whoami.contains("mailto:alice@example.org"), "{whoami}");
+    let statements = request(port, "/xAPI/statements");
+    assert!(statements.contains("\"statements\":[]"), "{statements}");
+    assert!(db.exists(), "the database is created at --sqlite-path");
+
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "graceful stop exits 0: {status}");
+}

@@ -1,0 +1,649 @@
+//! The contract of an LRS statement store, and the statement helpers every store shares.
+//!
+//! An [`LrsStore`] keeps xAPI statements for the LRS (`ralph-lrs`). The LRS validates statements
+//! and sets `id`, `stored`, `timestamp` and `authority` before handing them over, so a store only
+//! keeps them, finds them again and applies the xAPI storage rules:
+//!
+//! - **Idempotent inserts**: a statement whose id is already stored with an equivalent content
+//!   (see [`equivalent`]) is skipped; one whose id is stored with a different content is a
+//!   [`Conflict`](crate::ErrorKind::Conflict) and nothing of the batch is stored.
+//! - **Voiding**: a voiding statement (verb [`VOIDED_VERB`], object a `StatementRef`) voids its
+//!   target, whether the target is stored before or after it. Voided statements are returned
+//!   only by [`LrsStore::get`] (flagged voided), never by [`LrsStore::query`]. A voiding
+//!   statement cannot be voided: voiding one is [`InvalidInput`](crate::ErrorKind::InvalidInput).
+//! - **Pages**: [`LrsStore::query`] returns statements in `stored` order (most recent first unless
+//!   ascending) and an opaque cursor when more statements match; the cursor, given back with the
+//!   same query, continues exactly after the last statement returned, even when statements are
+//!   stored in between.
+//! - **Targets**: every call takes an optional target (the authenticated user's `target`, for
+//!   multitenancy); targets are disjoint sets of statements.
+//!
+//! The helpers ([`Ifi`], [`statement_agents`], [`statement_activities`], [`voided_target`],
+//! [`equivalent`], [`StatementQuery::matches`]) let database stores index statements and let
+//! simple stores filter them in memory, with the same meaning everywhere.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use serde_json::Value;
+
+use crate::registry::BackendContext;
+use crate::schema::{SettingField, fields_of};
+use crate::settings::BackendSettings;
+use crate::{BackendStatus, Error, Result};
+
+/// The verb of voiding statements.
+pub const VOIDED_VERB: &str = "http://adlnet.gov/expapi/verbs/voided";
+
+/// An inverse functional identifier: what identifies an agent or an identified group.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Ifi {
+    /// `mbox`, a `mailto:` IRI.
+    Mbox(String),
+    /// `mbox_sha1sum`, the hex SHA-1 of the `mailto:` IRI.
+    MboxSha1sum(String),
+    /// `openid`, a URI.
+    Openid(String),
+    /// `account`: a home page and a name on it.
+    Account {
+        /// `account.homePage`.
+        home_page: String,
+        /// `account.name`.
+        name: String,
+    },
+}
+
+impl Ifi {
+    /// The IFI of an agent or group object, when it has exactly one usable identifier.
+    ///
+    /// Identifiers are tried in the order `mbox`, `mbox_sha1sum`, `openid`, `account`; the first
+    /// present one wins (the LRS validator rejects agents with several).
+    pub fn of(agent: &Value) -> Option<Self> {
+        let text = |key: &str| agent.get(key).and_then(Value::as_str).map(str::to_owned);
+        if let Some(mbox) = text("mbox") {
+            return Some(Self::Mbox(mbox));
+        }
+        if let Some(sum) = text("mbox_sha1sum") {
+            return Some(Self::MboxSha1sum(sum.to_ascii_lowercase()));
+        }
+        if let Some(openid) = text("openid") {
+            return Some(Self::Openid(openid));
+        }
+        let account = agent.get("account")?;
+        Some(Self::Account {
+            home_page: account.get("homePage")?.as_str()?.to_owned(),
+            name: account.get("name")?.as_str()?.to_owned(),
+        })
+    }
+
+    /// A canonical string for this IFI, for indexes and equality: `mbox:mailto:a@b.c`,
+    /// `account:<homePage> <name>`, ...
+    pub fn key(&self) -> String {
+        match self {
+            Self::Mbox(v) => format!("mbox:{v}"),
+            Self::MboxSha1sum(v) => format!("mbox_sha1sum:{v}"),
+            Self::Openid(v) => format!("openid:{v}"),
+            Self::Account { home_page, name } => format!("account:{home_page} {name}"),
+        }
+    }
+
+    /// The IFI as the JSON properties of an agent (`{"mbox": ...}`).
+    pub fn to_json(&self) -> Value {
+        match self {
+            Self::Mbox(v) => serde_json::json!({ "mbox": v }),
+            Self::MboxSha1sum(v) => serde_json::json!({ "mbox_sha1sum": v }),
+            Self::Openid(v) => serde_json::json!({ "openid": v }),
+            Self::Account { home_page, name } => {
+                serde_json::json!({ "account": { "homePage": home_page, "name": name } })
+            }
+        }
+    }
+}
+
+/// How an agent or activity relates to a statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Relation {
+    /// The actor or object of the statement (matched by the `agent` / `activity` filters).
+    Direct,
+    /// Anywhere else the `related_agents` / `related_activities` filters look: authority,
+    /// instructor, team, group members, context activities, sub-statement properties.
+    Related,
+}
+
+fn push_agent(out: &mut Vec<(Ifi, Relation)>, agent: &Value, relation: Relation) {
+    if let Some(ifi) = Ifi::of(agent) {
+        out.push((ifi, relation));
+    }
+    // Members of a group match with related_agents only.
+    if let Some(members) = agent.get("member").and_then(Value::as_array) {
+        for member in members {
+            if let Some(ifi) = Ifi::of(member) {
+                out.push((ifi, Relation::Related));
+            }
+        }
+    }
+}
+
+fn is_agent_object(object: &Value) -> bool {
+    matches!(
+        object.get("objectType").and_then(Value::as_str),
+        Some("Agent" | "Group")
+    )
+}
+
+fn collect_agents(statement: &Value, out: &mut Vec<(Ifi, Relation)>, top: bool) {
+    let direct = if top {
+        Relation::Direct
+    } else {
+        Relation::Related
+    };
+    if let Some(actor) = statement.get("actor") {
+        push_agent(out, actor, direct);
+    }
+    if let Some(object) = statement.get("object") {
+        if is_agent_object(object) {
+            push_agent(out, object, direct);
+        } else if top && object.get("objectType").and_then(Value::as_str) == Some("SubStatement") {
+            collect_agents(object, out, false);
+        }
+    }
+    if let Some(authority) = statement.get("authority") {
+        push_agent(out, authority, Relation::Related);
+    }
+    if let Some(context) = statement.get("context") {
+        for key in ["instructor", "team"] {
+            if let Some(agent) = context.get(key) {
+                push_agent(out, agent, Relation::Related);
+            }
+        }
+    }
+}
+
+/// Every agent or identified group a statement mentions, with how it relates to the statement,
+/// deduplicated (a direct relation wins over a related one).
+pub fn statement_agents(statement: &Value) -> Vec<(Ifi, Relation)> {
+    let mut out = Vec::new();
+    collect_agents(statement, &mut out, true);
+    dedup(out)
+}
+
+fn dedup<T: Eq + std::hash::Hash + Clone>(items: Vec<(T, Relation)>) -> Vec<(T, Relation)> {
+    let mut seen: std::collections::HashMap<T, Relation> = std::collections::HashMap::new();
+    let mut order = Vec::new();
+    for (item, relation) in items {
+        match seen.get_mut(&item) {
+            Some(existing) => {
+                if relation == Relation::Direct {
+                    *existing = Relation::Direct;
+                }
+            }
+            None => {
+                seen.insert(item.clone(), relation);
+                order.push(item);
+            }
+        }
+    }
+    order
+        .into_iter()
+        .map(|item| {
+            let relation = seen[&item];
+            (item, relation)
+        })
+        .collect()
+}
+
+fn collect_activities(statement: &Value, out: &mut Vec<(String, Relation)>, top: bool) {
+    if let Some(object) = statement.get("object") {
+        match object.get("objectType").and_then(Value::as_str) {
+            None | Some("Activity") => {
+                if let Some(id) = object.get("id").and_then(Value::as_str) {
+                    let relation = if top {
+                        Relation::Direct
+                    } else {
+                        Relation::Related
+                    };
+                    out.push((id.to_owned(), relation));
+                }
+            }
+            Some("SubStatement") if top => collect_activities(object, out, false),
+            _ => {}
+        }
+    }
+    if let Some(activities) = statement
+        .get("context")
+        .and_then(|c| c.get("contextActivities"))
+        .and_then(Value::as_object)
+    {
+        for value in activities.values() {
+            let list: Vec<&Value> = match value {
+                Value::Array(items) => items.iter().collect(),
+                other => vec![other],
+            };
+            for activity in list {
+                if let Some(id) = activity.get("id").and_then(Value::as_str) {
+                    out.push((id.to_owned(), Relation::Related));
+                }
+            }
+        }
+    }
+}
+
+/// Every activity id a statement mentions, with how it relates to the statement (the object is
+/// direct; context activities and sub-statement activities are related), deduplicated.
+pub fn statement_activities(statement: &Value) -> Vec<(String, Relation)> {
+    let mut out = Vec::new();
+    collect_activities(statement, &mut out, true);
+    dedup(out)
+}
+
+/// The id of the statement a voiding statement voids, or `None` when `statement` does not void.
+pub fn voided_target(statement: &Value) -> Option<&str> {
+    if statement.get("verb")?.get("id")?.as_str()? != VOIDED_VERB {
+        return None;
+    }
+    let object = statement.get("object")?;
+    if object.get("objectType")?.as_str()? != "StatementRef" {
+        return None;
+    }
+    object.get("id")?.as_str()
+}
+
+/// The statement id, when it is a string.
+pub fn statement_id(statement: &Value) -> Option<&str> {
+    statement.get("id")?.as_str()
+}
+
+/// The `stored` time of a statement, when present and valid.
+pub fn stored_at(statement: &Value) -> Option<DateTime<Utc>> {
+    let stored = statement.get("stored")?.as_str()?;
+    DateTime::parse_from_rfc3339(stored)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Whether two statements with the same id are the same statement, so storing the second is a
+/// no-op rather than a conflict.
+///
+/// Properties the LRS sets (`stored`, `authority`, `version`) are ignored, and so is a
+/// `timestamp` the LRS filled in (one equal to the statement's own `stored`): re-sending a
+/// statement without a timestamp is not a conflict. Object key order does not matter.
+pub fn equivalent(a: &Value, b: &Value) -> bool {
+    let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else {
+        return a == b;
+    };
+    let lrs_timestamp = |m: &serde_json::Map<String, Value>| {
+        m.get("timestamp").is_none() || m.get("timestamp") == m.get("stored")
+    };
+    let skip_timestamp = lrs_timestamp(a) || lrs_timestamp(b);
+    let keep = |key: &str| match key {
+        "stored" | "authority" | "version" => false,
+        "timestamp" => !skip_timestamp,
+        _ => true,
+    };
+    let left: Vec<_> = a.iter().filter(|(k, _)| keep(k)).collect();
+    let right: Vec<_> = b.iter().filter(|(k, _)| keep(k)).collect();
+    left.len() == right.len()
+        && left.iter().all(|(k, v)| {
+            b.get(k.as_str())
+                .is_some_and(|w| timestamps_or_values_equal(k, v, w))
+        })
+}
+
+fn timestamps_or_values_equal(key: &str, a: &Value, b: &Value) -> bool {
+    if key == "timestamp"
+        && let (Some(x), Some(y)) = (a.as_str(), b.as_str())
+        && let (Ok(x), Ok(y)) = (
+            DateTime::parse_from_rfc3339(x),
+            DateTime::parse_from_rfc3339(y),
+        )
+    {
+        return x == y;
+    }
+    a == b
+}
+
+/// Filters of a statements query, as the xAPI `GET /statements` parameters give them.
+///
+/// Agent and activity filters match what [`statement_agents`] and [`statement_activities`]
+/// return: directly, or also through related properties when `related_agents` /
+/// `related_activities` is set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatementQuery {
+    /// `agent`: the actor or object is this agent or identified group.
+    pub agent: Option<Ifi>,
+    /// `verb`: the verb id.
+    pub verb: Option<String>,
+    /// `activity`: the object is this activity.
+    pub activity: Option<String>,
+    /// `registration`: `context.registration` (compared lowercase).
+    pub registration: Option<String>,
+    /// `related_activities`: the activity filter also looks at context and sub-statement activities.
+    pub related_activities: bool,
+    /// `related_agents`: the agent filter also looks at authority, instructor, team, group
+    /// members and sub-statements.
+    pub related_agents: bool,
+    /// `since`: only statements stored strictly after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// `until`: only statements stored at or before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Ralph's `mine`: only statements whose `authority` is this agent.
+    pub authority: Option<Ifi>,
+    /// The most statements in one page; at least 1.
+    pub limit: usize,
+    /// Oldest first instead of most recent first.
+    pub ascending: bool,
+    /// The cursor of the previous page, as returned in [`StatementPage::more`].
+    pub cursor: Option<String>,
+}
+
+impl StatementQuery {
+    /// Whether `statement` passes the filters (the cursor, the limit and voiding aside).
+    pub fn matches(&self, statement: &Value) -> bool {
+        if let Some(verb) = &self.verb
+            && statement.pointer("/verb/id").and_then(Value::as_str) != Some(verb)
+        {
+            return false;
+        }
+        if let Some(registration) = &self.registration
+            && !statement
+                .pointer("/context/registration")
+                .and_then(Value::as_str)
+                .is_some_and(|r| r.eq_ignore_ascii_case(registration))
+        {
+            return false;
+        }
+        if let Some(agent) = &self.agent
+            && !statement_agents(statement)
+                .iter()
+                .any(|(i, r)| i == agent && (self.related_agents || *r == Relation::Direct))
+        {
+            return false;
+        }
+        if let Some(activity) = &self.activity
+            && !statement_activities(statement)
+                .iter()
+                .any(|(i, r)| i == activity && (self.related_activities || *r == Relation::Direct))
+        {
+            return false;
+        }
+        if let Some(authority) = &self.authority
+            && statement.get("authority").and_then(Ifi::of).as_ref() != Some(authority)
+        {
+            return false;
+        }
+        if self.since.is_some() || self.until.is_some() {
+            let Some(stored) = stored_at(statement) else {
+                return false;
+            };
+            if self.since.is_some_and(|since| stored <= since)
+                || self.until.is_some_and(|until| stored > until)
+            {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// One page of a statements query.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StatementPage {
+    /// The statements, in the requested order.
+    pub statements: Vec<Value>,
+    /// An opaque cursor to get the next page with the same query, when more statements match.
+    pub more: Option<String>,
+}
+
+/// A statement found by id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoundStatement {
+    /// The statement as stored.
+    pub statement: Value,
+    /// Whether a voiding statement voids it.
+    pub voided: bool,
+}
+
+/// A store of xAPI statements for the LRS.
+///
+/// See the [module documentation](self) for the rules every store follows; the shared
+/// behaviour suite in `ralph-testkit` checks them.
+#[async_trait]
+pub trait LrsStore: Send + Sync {
+    /// The store name (`sqlite`, ...).
+    fn name(&self) -> &'static str;
+
+    /// Checks whether the store can be used.
+    async fn status(&self) -> BackendStatus;
+
+    /// Stores a batch of statements, all or nothing, and returns the ids newly stored, in order.
+    ///
+    /// Each statement has a string `id` and, as the LRS sets it, a `stored` time (statements
+    /// without one are ordered and filtered by their time of insertion). Statements already stored with an
+    /// equivalent content are skipped (also within the batch); a different content under a
+    /// stored id fails the whole batch with a `Conflict` error naming the id; voiding a voiding
+    /// statement fails it with `InvalidInput`.
+    async fn insert(&self, target: Option<&str>, statements: Vec<Value>) -> Result<Vec<String>>;
+
+    /// The statements matching `query`, one page at a time; voided statements are left out.
+    async fn query(&self, target: Option<&str>, query: &StatementQuery) -> Result<StatementPage>;
+
+    /// The statement with this id, voided or not, or `None`.
+    async fn get(&self, target: Option<&str>, id: &str) -> Result<Option<FoundStatement>>;
+
+    /// Releases connections; the store must not be used afterwards.
+    async fn close(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// An LRS store kind that can be registered, so `ralph runserver -b NAME` can open it.
+#[async_trait]
+pub trait LrsStoreFactory: Send + Sync + 'static {
+    /// The settings struct, read from `backends.lrs.<NAME>`.
+    type Settings: BackendSettings;
+    /// The name used by `runserver -b`, the settings key and the flags.
+    const NAME: &'static str;
+    /// One line for `--help` and the docs.
+    const ABOUT: &'static str;
+
+    /// Opens the store with its settings.
+    async fn open(settings: Self::Settings, context: &BackendContext) -> Result<Box<dyn LrsStore>>;
+}
+
+type OpenStoreFn = for<'a> fn(&'a BackendContext) -> BoxFuture<'a, Result<Box<dyn LrsStore>>>;
+
+/// A registered LRS store.
+#[derive(Clone)]
+pub struct LrsStoreEntry {
+    /// The name.
+    pub name: &'static str,
+    /// One line of description.
+    pub about: &'static str,
+    fields: fn() -> Vec<SettingField>,
+    open: OpenStoreFn,
+}
+
+impl std::fmt::Debug for LrsStoreEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LrsStoreEntry")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LrsStoreEntry {
+    /// The entry of factory `F`.
+    pub fn of<F: LrsStoreFactory>() -> Self {
+        Self {
+            name: F::NAME,
+            about: F::ABOUT,
+            fields: fields_of::<F::Settings>,
+            open: open_store_with::<F>,
+        }
+    }
+
+    /// The settings section of this store (`backends.lrs.sqlite`).
+    pub fn section(&self) -> String {
+        format!("backends.lrs.{}", self.name)
+    }
+
+    /// The settings fields, in declaration order.
+    pub fn fields(&self) -> Vec<SettingField> {
+        (self.fields)()
+    }
+
+    /// Reads the store's settings from the context and opens it.
+    pub async fn open(&self, context: &BackendContext) -> Result<Box<dyn LrsStore>> {
+        (self.open)(context).await
+    }
+}
+
+fn open_store_with<F: LrsStoreFactory>(
+    context: &BackendContext,
+) -> BoxFuture<'_, Result<Box<dyn LrsStore>>> {
+    Box::pin(async move {
+        let settings = context
+            .settings
+            .section::<F::Settings>(&format!("backends.lrs.{}", F::NAME))?;
+        F::open(settings, context).await
+    })
+}
+
+/// The table of known LRS stores.
+#[derive(Debug, Clone, Default)]
+pub struct LrsRegistry {
+    entries: Vec<LrsStoreEntry>,
+}
+
+impl LrsRegistry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers factory `F`, replacing a store of the same name.
+    pub fn register<F: LrsStoreFactory>(&mut self) -> &mut Self {
+        self.entries.retain(|e| e.name != F::NAME);
+        self.entries.push(LrsStoreEntry::of::<F>());
+        self.entries.sort_by_key(|e| e.name);
+        self
+    }
+
+    /// Every store, sorted by name.
+    pub fn entries(&self) -> &[LrsStoreEntry] {
+        &self.entries
+    }
+
+    /// The store named `name`.
+    pub fn get(&self, name: &str) -> Result<&LrsStoreEntry> {
+        self.entries.iter().find(|e| e.name == name).ok_or_else(|| {
+            let known: Vec<_> = self
+                .entries
+                .iter()
+                .map(|e| format!("`{}`", e.name))
+                .collect();
+            Error::config(format!(
+                "unknown LRS backend `{name}`; expected one of {}",
+                known.join(", ")
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn statement() -> Value {
+        json!({
+            "id": "9e1f2b1c-0000-4000-8000-000000000001",
+            "actor": {"mbox": "mailto:a@example.org"},
+            "verb": {"id": "http://example.org/verb"},
+            "object": {"objectType": "SubStatement",
+                "actor": {"account": {"homePage": "http://h", "name": "n"}},
+                "verb": {"id": "http://example.org/v2"},
+                "object": {"id": "http://example.org/inner"}},
+            "context": {"registration": "AAAAAAAA-0000-4000-8000-000000000001",
+                "instructor": {"openid": "http://openid/x"},
+                "contextActivities": {"parent": [{"id": "http://example.org/parent"}],
+                                      "grouping": {"id": "http://example.org/grouping"}}},
+            "authority": {"mbox": "mailto:auth@example.org"},
+            "stored": "2024-01-01T00:00:00+00:00",
+        })
+    }
+
+    #[test]
+    fn agents_and_activities_are_found_with_their_relation() {
+        let s = statement();
+        let agents = statement_agents(&s);
+        assert!(agents.contains(&(Ifi::Mbox("mailto:a@example.org".into()), Relation::Direct)));
+        assert!(agents.contains(&(
+            Ifi::Account {
+                home_page: "http://h".into(),
+                name: "n".into()
+            },
+            Relation::Related
+        )));
+        assert!(agents.contains(&(Ifi::Openid("http://openid/x".into()), Relation::Related)));
+        assert!(agents.contains(&(
+            Ifi::Mbox("mailto:auth@example.org".into()),
+            Relation::Related
+        )));
+        let activities = statement_activities(&s);
+        assert!(activities.contains(&("http://example.org/inner".into(), Relation::Related)));
+        assert!(activities.contains(&("http://example.org/parent".into(), Relation::Related)));
+        assert!(activities.contains(&("http://example.org/grouping".into(), Relation::Related)));
+    }
+
+    #[test]
+    fn query_matches_follow_the_related_flags() {
+        let s = statement();
+        let inner = StatementQuery {
+            activity: Some("http://example.org/inner".into()),
+            ..Default::default()
+        };
+        assert!(!inner.matches(&s));
+        assert!(
+            StatementQuery {
+                related_activities: true,
+                ..inner
+            }
+            .matches(&s)
+        );
+        let registration = StatementQuery {
+            registration: Some("aaaaaaaa-0000-4000-8000-000000000001".into()),
+            ..Default::default()
+        };
+        assert!(registration.matches(&s));
+        let since = StatementQuery {
+            since: Some("2024-01-01T00:00:00Z".parse().expect("time")),
+            ..Default::default()
+        };
+        assert!(!since.matches(&s), "since is exclusive");
+    }
+
+    #[test]
+    fn equivalence_ignores_what_the_lrs_sets() {
+        let a = json!({"id": "x", "verb": {"id": "v"}, "stored": "2024-01-01T00:00:00Z",
+                       "timestamp": "2024-01-01T00:00:00Z", "authority": {"mbox": "mailto:a@b.c"}});
+        let b = json!({"verb": {"id": "v"}, "id": "x", "stored": "2025-01-01T00:00:00Z",
+                       "timestamp": "2025-01-01T00:00:00Z", "version": "1.0.0"});
+        assert!(equivalent(&a, &b));
+        let c = json!({"id": "x", "verb": {"id": "w"}});
+        assert!(!equivalent(&a, &c));
+        let d = json!({"id": "x", "verb": {"id": "v"}, "timestamp": "2020-01-01T00:00:00Z"});
+        let e = json!({"id": "x", "verb": {"id": "v"}, "timestamp": "2021-01-01T00:00:00Z"});
+        assert!(!equivalent(&d, &e));
+        let f = json!({"id": "x", "verb": {"id": "v"}, "timestamp": "2021-01-01T01:00:00+01:00"});
+        assert!(equivalent(&e, &f), "timestamps compare as instants");
+    }
+
+    #[test]
+    fn voiding_statements_name_their_target() {
+        let v = json!({"verb": {"id": VOIDED_VERB}, "object": {"objectType": "StatementRef", "id": "t"}});
+        assert_eq!(voided_target(&v), Some("t"));
+        let not = json!({"verb": {"id": VOIDED_VERB}, "object": {"id": "t"}});
+        assert_eq!(voided_target(&not), None);
+    }
+}

@@ -1,0 +1,117 @@
+//! Settings of the LRS server, with Ralph 5.1's names (`RALPH_RUNSERVER_PORT`, ...).
+
+use std::path::PathBuf;
+
+use ralph_core::settings::Settings;
+use serde::{Deserialize, Serialize};
+
+use crate::LrsError;
+
+/// The LRS settings, read from the top level of ralph's settings (environment variables
+/// `RALPH_<NAME>` in upper case, or `<name>` keys at the top of `ralph.toml`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LrsConfig {
+    /// Credentials file of basic auth, written by `ralph auth`; default `{app_dir}/auth.json`.
+    pub auth_file: Option<PathBuf>,
+    /// Seconds a successful basic-auth check is remembered.
+    pub auth_cache_ttl: u64,
+    /// Successful basic-auth checks remembered at most.
+    pub auth_cache_max_size: usize,
+    /// Enforce scopes: reads need `statements/read/mine` (only the user's own statements) or
+    /// `statements/read`, writes need `statements/write`.
+    pub lrs_restrict_by_scopes: bool,
+    /// Users only see the statements whose authority is themselves (as `mine=true` forced).
+    pub lrs_restrict_by_authority: bool,
+    /// Default and maximum `limit` of `GET /xAPI/statements`.
+    pub runserver_max_search_hits_count: usize,
+    /// Largest request body accepted, in bytes; larger requests get 413.
+    pub runserver_max_body_size: usize,
+    /// Address `ralph runserver` listens on; `0.0.0.0` listens on all interfaces.
+    pub runserver_host: String,
+    /// Port `ralph runserver` listens on.
+    pub runserver_port: u16,
+    /// Statement store of `ralph runserver` when `-b` is not given.
+    pub runserver_backend: String,
+}
+
+impl Default for LrsConfig {
+    fn default() -> Self {
+        Self {
+            auth_file: None,
+            auth_cache_ttl: 3600,
+            auth_cache_max_size: 100,
+            lrs_restrict_by_scopes: false,
+            lrs_restrict_by_authority: false,
+            runserver_max_search_hits_count: 100,
+            runserver_max_body_size: 10 * 1024 * 1024,
+            // Ralph listens on 0.0.0.0; we listen on loopback unless told otherwise.
+            runserver_host: "127.0.0.1".to_owned(),
+            runserver_port: 8100,
+            runserver_backend: "sqlite".to_owned(),
+        }
+    }
+}
+
+impl LrsConfig {
+    /// Reads the LRS settings from `settings`, and resolves the auth file in the app directory.
+    pub fn from_settings(settings: &Settings) -> Result<Self, LrsError> {
+        let mut config: Self = settings
+            .figment()
+            .extract_lossy()
+            .map_err(|e| LrsError::Config(ralph_core::Error::from(e).to_string()))?;
+        if config.auth_file.is_none() {
+            let global = settings.global().map_err(LrsError::from)?;
+            config.auth_file = Some(global.app_dir.join("auth.json"));
+        }
+        if config.lrs_restrict_by_scopes && !config.lrs_restrict_by_authority {
+            return Err(LrsError::Config(
+                "`LRS_RESTRICT_BY_SCOPES` needs `LRS_RESTRICT_BY_AUTHORITY`: a user reading only \
+                 its own statements is restricted by authority"
+                    .to_owned(),
+            ));
+        }
+        Ok(config)
+    }
+
+    /// The credentials file path.
+    pub fn auth_file_path(&self) -> PathBuf {
+        self.auth_file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("auth.json"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ralph_core::settings::SettingsLoader;
+
+    #[test]
+    fn ralph_names_are_read_from_the_environment() {
+        let settings = SettingsLoader::new()
+            .env([
+                ("RALPH_RUNSERVER_PORT", "9000"),
+                ("RALPH_RUNSERVER_HOST", "0.0.0.0"),
+                ("RALPH_AUTH_FILE", "/tmp/a.json"),
+                ("RALPH_LRS_RESTRICT_BY_AUTHORITY", "true"),
+                ("RALPH_BACKENDS__LRS__SQLITE__PATH", "/x"),
+            ])
+            .load()
+            .expect("load");
+        let config = LrsConfig::from_settings(&settings).expect("config");
+        assert_eq!(config.runserver_port, 9000);
+        assert_eq!(config.runserver_host, "0.0.0.0");
+        assert_eq!(config.auth_file_path(), PathBuf::from("/tmp/a.json"));
+        assert!(config.lrs_restrict_by_authority);
+    }
+
+    #[test]
+    fn scopes_without_authority_are_refused() {
+        let settings = SettingsLoader::new()
+            .env([("RALPH_LRS_RESTRICT_BY_SCOPES", "true")])
+            .load()
+            .expect("load");
+        assert!(LrsConfig::from_settings(&settings).is_err());
+    }
+}

@@ -1,0 +1,237 @@
+//! The xAPI Learning Record Store of ralph, as a library: an [axum] router over any
+//! [`ralph_core::lrs::LrsStore`].
+//!
+//! Routes:
+//!
+//! | route | methods | auth |
+//! |---|---|---|
+//! | `/xAPI/statements`, `/xAPI/statements/` | `POST`, `PUT`, `GET`, `HEAD` | basic |
+//! | `/xAPI/about` | `GET`, `HEAD` | none |
+//! | `/whoami` | `GET` | basic |
+//! | `/__heartbeat__`, `/__lbheartbeat__` | `GET` | none |
+//!
+//! The LRS validates statements ([`validate_statement`]), sets `id` when missing, `stored`,
+//! `timestamp` when missing, `authority` and `version` when missing, and leaves storage rules
+//! (idempotence, conflicts, voiding, paging) to the store. Every `/xAPI/` request but `about`
+//! must carry a supported `X-Experience-API-Version` header; every response carries one.
+//! Invalid input gets 400 with a JSON `{"detail": "path: reason"}`.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use ralph_lrs::{LrsConfig, LrsState};
+//!
+//! # async fn run(store: Arc<dyn ralph_core::lrs::LrsStore>) -> Result<(), ralph_lrs::LrsError> {
+//! let state = LrsState::new(store, LrsConfig::default());
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8100").await?;
+//! ralph_lrs::serve(listener, state, ralph_lrs::shutdown_signal()).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod auth;
+mod config;
+mod error;
+pub mod format;
+mod statements;
+mod validate;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use ralph_core::BackendStatus;
+use ralph_core::lrs::LrsStore;
+use serde_json::json;
+
+pub use auth::{AuthenticatedUser, Authenticator, Scope, UserCredentials};
+pub use config::LrsConfig;
+pub use error::LrsError;
+pub use validate::{validate_statement, version_is_supported};
+
+/// The header naming the xAPI version of a request or response.
+pub const VERSION_HEADER: &str = "x-experience-api-version";
+
+/// The header telling up to when the statements returned are complete.
+pub const CONSISTENT_THROUGH_HEADER: &str = "x-experience-api-consistent-through";
+
+/// The xAPI versions this LRS speaks, as `/xAPI/about` lists them.
+pub const SUPPORTED_VERSIONS: [&str; 5] = ["1.0.0", "1.0.1", "1.0.2", "1.0.3", "2.0.0"];
+
+/// What every request handler shares: the store, the settings and the authenticator.
+pub struct LrsState {
+    store: Arc<dyn LrsStore>,
+    config: LrsConfig,
+    auth: Authenticator,
+}
+
+impl std::fmt::Debug for LrsState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LrsState")
+            .field("store", &self.store.name())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LrsState {
+    /// The state of an LRS on `store` with `config`.
+    pub fn new(store: Arc<dyn LrsStore>, config: LrsConfig) -> Arc<Self> {
+        let auth = Authenticator::new(
+            config.auth_file_path(),
+            Duration::from_secs(config.auth_cache_ttl),
+            config.auth_cache_max_size,
+        );
+        Arc::new(Self {
+            store,
+            config,
+            auth,
+        })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn LrsStore> {
+        &self.store
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &LrsConfig {
+        &self.config
+    }
+
+    async fn authenticate(&self, headers: &HeaderMap) -> Result<AuthenticatedUser, LrsError> {
+        let authorization = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        self.auth.authenticate(authorization).await
+    }
+}
+
+/// The router of the LRS.
+pub fn router(state: Arc<LrsState>) -> Router {
+    let statements = get(statements::get)
+        .post(statements::post)
+        .put(statements::put);
+    Router::new()
+        .route("/xAPI/statements", statements.clone())
+        .route("/xAPI/statements/", statements)
+        .route("/xAPI/about", get(about))
+        .route("/xAPI/about/", get(about))
+        .route("/whoami", get(whoami))
+        .route("/__heartbeat__", get(heartbeat))
+        .route("/__lbheartbeat__", get(lbheartbeat))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(xapi_version))
+        .layer(DefaultBodyLimit::max(state.config.runserver_max_body_size))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves the LRS on `listener` until `shutdown` completes; requests in flight then finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<LrsState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), LrsError> {
+    let app = router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}
+
+/// Completes on Ctrl-C or, on Unix, SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!(target: "ralph", "shutting down: finishing requests in flight");
+}
+
+/// Checks `X-Experience-API-Version` on xAPI requests and sets it on every response (the
+/// request's major version, else 2.0.0).
+async fn xapi_version(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let needs_version = path.starts_with("/xAPI/") && !path.starts_with("/xAPI/about");
+    let given = request
+        .headers()
+        .get(VERSION_HEADER)
+        .map(|v| v.to_str().unwrap_or_default().trim().to_owned());
+    let answer = match given.as_deref() {
+        Some(v) if v.starts_with("1.0") => "1.0.3",
+        _ => "2.0.0",
+    };
+    let mut response = match given.as_deref() {
+        None if needs_version => {
+            LrsError::BadRequest("the `X-Experience-API-Version` header is required".to_owned())
+                .into_response()
+        }
+        Some(v) if needs_version && !version_is_supported(v) => LrsError::BadRequest(format!(
+            "`X-Experience-API-Version` `{v}` is not supported; expected 1.0.x or 2.0.x"
+        ))
+        .into_response(),
+        _ => next.run(request).await,
+    };
+    response
+        .headers_mut()
+        .insert(VERSION_HEADER, HeaderValue::from_static(answer));
+    response
+}
+
+async fn about() -> Response {
+    axum::Json(json!({
+        "version": SUPPORTED_VERSIONS,
+        "extensions": {
+            "https://github.com/openfun/ralph": { "name": "ralph", "version": env!("CARGO_PKG_VERSION") }
+        }
+    }))
+    .into_response()
+}
+
+async fn whoami(
+    State(state): State<Arc<LrsState>>,
+    headers: HeaderMap,
+) -> Result<Response, LrsError> {
+    let user = state.authenticate(&headers).await?;
+    let scopes: Vec<&str> = user.scopes.iter().map(|s| s.as_str()).collect();
+    Ok(axum::Json(json!({ "agent": user.agent, "scopes": scopes })).into_response())
+}
+
+async fn heartbeat(State(state): State<Arc<LrsState>>) -> Response {
+    let status = state.store.status().await;
+    let code = if status == BackendStatus::Ok {
+        StatusCode::OK
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
+    };
+    (code, axum::Json(json!({ "database": status.to_string() }))).into_response()
+}
+
+async fn lbheartbeat() -> Response {
+    axum::Json(serde_json::Value::Null).into_response()
+}
+
+async fn not_found() -> Response {
+    LrsError::NotFound("not found".to_owned()).into_response()
+}

@@ -1,0 +1,480 @@
+//! The statements resource: `POST`, `PUT`, `GET` (and `HEAD`) `/xAPI/statements`.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, SecondsFormat, Utc};
+use ralph_core::lrs::{Ifi, StatementQuery, stored_at};
+use serde_json::{Value, json};
+
+use crate::auth::{AuthenticatedUser, Scope};
+use crate::format::{Format, accept_languages, apply};
+use crate::validate::validate_statement;
+use crate::{CONSISTENT_THROUGH_HEADER, LrsError, LrsState, VERSION_HEADER};
+
+type Params = Result<Query<Vec<(String, String)>>, QueryRejection>;
+
+fn params(query: Params, allowed: &[&str]) -> Result<Vec<(String, String)>, LrsError> {
+    let Query(pairs) = query.map_err(|e| LrsError::BadRequest(e.body_text()))?;
+    let mut seen = HashSet::new();
+    for (key, _) in &pairs {
+        if !allowed.contains(&key.as_str()) {
+            return Err(LrsError::BadRequest(format!(
+                "the following parameter is not allowed: `{key}`"
+            )));
+        }
+        if !seen.insert(key.as_str()) {
+            return Err(LrsError::BadRequest(format!(
+                "parameter `{key}` is given more than once"
+            )));
+        }
+    }
+    Ok(pairs)
+}
+
+fn param<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+fn bool_param(pairs: &[(String, String)], key: &str) -> Result<bool, LrsError> {
+    match param(pairs, key) {
+        None => Ok(false),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(v) => Err(LrsError::BadRequest(format!(
+            "parameter `{key}`: expected `true` or `false`, found `{v}`"
+        ))),
+    }
+}
+
+fn uuid_param(key: &str, value: &str) -> Result<String, LrsError> {
+    uuid::Uuid::try_parse(value)
+        .map(|_| value.to_owned())
+        .map_err(|_| LrsError::BadRequest(format!("parameter `{key}`: must be a UUID")))
+}
+
+fn time_param(key: &str, value: &str) -> Result<DateTime<Utc>, LrsError> {
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            LrsError::BadRequest(format!(
+                "parameter `{key}`: must be an ISO 8601 timestamp with a time zone"
+            ))
+        })
+}
+
+fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, LrsError> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            LrsError::PayloadTooLarge("the request body is too large".to_owned())
+        } else {
+            LrsError::BadRequest(rejection.body_text())
+        }
+    })
+}
+
+fn check_content_type(headers: &HeaderMap) -> Result<(), LrsError> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let mime = value
+        .to_str()
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match mime.as_str() {
+        "application/json" => Ok(()),
+        "multipart/mixed" => Err(LrsError::BadRequest(
+            "statements with attachments (`multipart/mixed`) are not supported".to_owned(),
+        )),
+        other => Err(LrsError::BadRequest(format!(
+            "`Content-Type` must be `application/json`, found `{other}`"
+        ))),
+    }
+}
+
+fn parse_json(bytes: &[u8]) -> Result<Value, LrsError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| LrsError::BadRequest(format!("invalid JSON body: {e}")))
+}
+
+fn require(state: &LrsState, user: &AuthenticatedUser, scope: Scope) -> Result<(), LrsError> {
+    if state.config.lrs_restrict_by_scopes && !user.has(scope) {
+        return Err(LrsError::Forbidden(format!(
+            "access not authorized to scope: `{}`",
+            scope.as_str()
+        )));
+    }
+    Ok(())
+}
+
+fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, false)
+}
+
+fn http_date(at: DateTime<Utc>) -> HeaderValue {
+    HeaderValue::from_str(&at.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+        .unwrap_or_else(|_| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
+}
+
+/// The statement `version` set when a statement has none: that of the request's header.
+fn default_version(headers: &HeaderMap) -> &'static str {
+    match headers.get(VERSION_HEADER).and_then(|v| v.to_str().ok()) {
+        Some(v) if v.starts_with('2') => "2.0.0",
+        _ => "1.0.0",
+    }
+}
+
+/// Sets what the LRS owns: `id` when missing, `stored`, `timestamp` when missing, `authority`
+/// (the user's agent, unless the user has `authority/write` and gave one), `version` when
+/// missing.
+fn enrich(statement: &mut Value, user: &AuthenticatedUser, stored: &str, version: &str) {
+    let Some(map) = statement.as_object_mut() else {
+        return;
+    };
+    if !map.contains_key("id") {
+        map.insert("id".into(), Value::String(uuid::Uuid::new_v4().to_string()));
+    }
+    map.insert("stored".into(), Value::String(stored.to_owned()));
+    if !map.contains_key("timestamp") {
+        map.insert("timestamp".into(), Value::String(stored.to_owned()));
+    }
+    if !(user.has(Scope::AuthorityWrite) && map.contains_key("authority")) {
+        map.insert("authority".into(), user.agent.clone());
+    }
+    if !map.contains_key("version") {
+        map.insert("version".into(), Value::String(version.to_owned()));
+    }
+}
+
+fn validated(statements: &[Value], batch: bool) -> Result<(), LrsError> {
+    for (i, statement) in statements.iter().enumerate() {
+        validate_statement(statement).map_err(|reason| {
+            LrsError::BadRequest(if batch {
+                format!("statements[{i}].{reason}")
+            } else {
+                reason
+            })
+        })?;
+    }
+    Ok(())
+}
+
+fn ids_response(ids: Vec<String>) -> Response {
+    if ids.is_empty() {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        (StatusCode::OK, axum::Json(ids)).into_response()
+    }
+}
+
+/// `POST /xAPI/statements`: one statement or a list; 200 with the ids newly stored, 204 when
+/// all were already stored identically, 409 when an id is stored with a different content.
+pub(crate) async fn post(
+    State(state): State<Arc<LrsState>>,
+    headers: HeaderMap,
+    query: Params,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, LrsError> {
+    params(query, &[])?;
+    let user = state.authenticate(&headers).await?;
+    require(&state, &user, Scope::StatementsWrite)?;
+    check_content_type(&headers)?;
+    let raw = body(raw)?;
+    let (mut statements, batch) = match parse_json(&raw)? {
+        Value::Array(items) => (items, true),
+        single @ Value::Object(_) => (vec![single], false),
+        _ => {
+            return Err(LrsError::BadRequest(
+                "the body must be a statement or a list of statements".to_owned(),
+            ));
+        }
+    };
+    if statements.is_empty() {
+        return Err(LrsError::BadRequest(
+            "the list of statements cannot be empty".to_owned(),
+        ));
+    }
+    validated(&statements, batch)?;
+    let stored = rfc3339(now());
+    let version = default_version(&headers);
+    let mut ids = HashSet::new();
+    for statement in &mut statements {
+        enrich(statement, &user, &stored, version);
+        let id = statement["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if !ids.insert(id.clone()) {
+            return Err(LrsError::BadRequest(format!(
+                "statement id `{id}` appears more than once in the request"
+            )));
+        }
+    }
+    let inserted = state
+        .store
+        .insert(user.target.as_deref(), statements)
+        .await?;
+    Ok(ids_response(inserted))
+}
+
+/// `PUT /xAPI/statements?statementId=…`: one statement with that id; 204 when stored or already
+/// stored identically, 409 when a different statement has the id.
+pub(crate) async fn put(
+    State(state): State<Arc<LrsState>>,
+    headers: HeaderMap,
+    query: Params,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, LrsError> {
+    let pairs = params(query, &["statementId"])?;
+    let user = state.authenticate(&headers).await?;
+    require(&state, &user, Scope::StatementsWrite)?;
+    let Some(statement_id) = param(&pairs, "statementId") else {
+        return Err(LrsError::BadRequest(
+            "parameter `statementId` is required".to_owned(),
+        ));
+    };
+    let wanted = uuid::Uuid::try_parse(statement_id)
+        .map_err(|_| LrsError::BadRequest("parameter `statementId`: must be a UUID".to_owned()))?;
+    check_content_type(&headers)?;
+    let raw = body(raw)?;
+    let mut statement = parse_json(&raw)?;
+    if !statement.is_object() {
+        return Err(LrsError::BadRequest(
+            "the body must be one statement".to_owned(),
+        ));
+    }
+    validated(std::slice::from_ref(&statement), false)?;
+    match statement.get("id").and_then(Value::as_str) {
+        Some(id) if uuid::Uuid::try_parse(id).ok() != Some(wanted) => {
+            return Err(LrsError::BadRequest(
+                "the statement `id` does not match the `statementId` parameter".to_owned(),
+            ));
+        }
+        Some(_) => {}
+        None => statement["id"] = Value::String(statement_id.to_owned()),
+    }
+    enrich(
+        &mut statement,
+        &user,
+        &rfc3339(now()),
+        default_version(&headers),
+    );
+    state
+        .store
+        .insert(user.target.as_deref(), vec![statement])
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+const GET_PARAMS: &[&str] = &[
+    "statementId",
+    "voidedStatementId",
+    "agent",
+    "verb",
+    "activity",
+    "registration",
+    "related_activities",
+    "related_agents",
+    "since",
+    "until",
+    "limit",
+    "format",
+    "attachments",
+    "ascending",
+    "mine",
+    "cursor",
+];
+
+/// Percent-encodes a query component (everything but RFC 3986 unreserved characters).
+fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn statement_response(statements: Value, last_modified: DateTime<Utc>) -> Response {
+    let mut response = (StatusCode::OK, axum::Json(statements)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::LAST_MODIFIED, http_date(last_modified));
+    if let Ok(value) = HeaderValue::from_str(&rfc3339(now())) {
+        headers.insert(CONSISTENT_THROUGH_HEADER, value);
+    }
+    response
+}
+
+/// `GET` (and `HEAD`) `/xAPI/statements`: one statement by `statementId` or
+/// `voidedStatementId`, or a page of statements matching the filters with a `more` link.
+pub(crate) async fn get(
+    State(state): State<Arc<LrsState>>,
+    headers: HeaderMap,
+    query: Params,
+) -> Result<Response, LrsError> {
+    let pairs = params(query, GET_PARAMS)?;
+    let user = state.authenticate(&headers).await?;
+    require(&state, &user, Scope::StatementsReadMine)?;
+    let format = match param(&pairs, "format") {
+        None => Format::Exact,
+        Some(f) => Format::parse(f).ok_or_else(|| {
+            LrsError::BadRequest(format!(
+                "parameter `format`: expected `ids`, `exact` or `canonical`, found `{f}`"
+            ))
+        })?,
+    };
+    bool_param(&pairs, "attachments")?;
+    let languages = accept_languages(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let mine = bool_param(&pairs, "mine")?
+        || state.config.lrs_restrict_by_authority
+        || (state.config.lrs_restrict_by_scopes && !user.has(Scope::StatementsRead));
+    let authority = if mine {
+        Some(Ifi::of(&user.agent).ok_or_else(|| {
+            LrsError::Internal(format!("user `{}` has no agent identifier", user.username))
+        })?)
+    } else {
+        None
+    };
+    let target = user.target.as_deref();
+
+    let by_id = param(&pairs, "statementId");
+    let by_voided_id = param(&pairs, "voidedStatementId");
+    if by_id.is_some() || by_voided_id.is_some() {
+        if by_id.is_some() && by_voided_id.is_some() {
+            return Err(LrsError::BadRequest(
+                "`statementId` and `voidedStatementId` cannot be given together".to_owned(),
+            ));
+        }
+        if let Some((key, _)) = pairs.iter().find(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "statementId" | "voidedStatementId" | "format" | "attachments" | "mine"
+            )
+        }) {
+            return Err(LrsError::BadRequest(format!(
+                "querying by id only accepts `attachments` and `format` as extra parameters, \
+                 found `{key}`"
+            )));
+        }
+        let (key, id, voided) = match (by_id, by_voided_id) {
+            (Some(id), _) => ("statementId", id, false),
+            (_, Some(id)) => ("voidedStatementId", id, true),
+            _ => unreachable!("one of the ids is given"),
+        };
+        let id = uuid_param(key, id)?;
+        let found = state.store.get(target, &id).await?;
+        let found = found.filter(|f| {
+            f.voided == voided
+                && authority.as_ref().is_none_or(|a| {
+                    f.statement.get("authority").and_then(Ifi::of).as_ref() == Some(a)
+                })
+        });
+        let Some(found) = found else {
+            return Err(LrsError::NotFound(format!("no statement with id `{id}`")));
+        };
+        let last_modified = stored_at(&found.statement).unwrap_or_else(now);
+        return Ok(statement_response(
+            apply(format, found.statement, &languages),
+            last_modified,
+        ));
+    }
+
+    let max = state.config.runserver_max_search_hits_count.max(1);
+    let limit = match param(&pairs, "limit") {
+        None => max,
+        Some(l) => match l.parse::<usize>() {
+            Ok(0) => max,
+            Ok(n) => n.min(max),
+            Err(_) => {
+                return Err(LrsError::BadRequest(format!(
+                    "parameter `limit`: expected a non-negative integer, found `{l}`"
+                )));
+            }
+        },
+    };
+    let agent = match param(&pairs, "agent") {
+        None => None,
+        Some(text) => {
+            let agent: Value = serde_json::from_str(text).map_err(|e| {
+                LrsError::BadRequest(format!("parameter `agent`: invalid JSON: {e}"))
+            })?;
+            Some(Ifi::of(&agent).ok_or_else(|| {
+                LrsError::BadRequest(
+                    "parameter `agent`: an agent or identified group with one of mbox, \
+                     mbox_sha1sum, openid, account"
+                        .to_owned(),
+                )
+            })?)
+        }
+    };
+    let query = StatementQuery {
+        agent,
+        verb: param(&pairs, "verb").map(str::to_owned),
+        activity: param(&pairs, "activity").map(str::to_owned),
+        registration: param(&pairs, "registration")
+            .map(|r| uuid_param("registration", r))
+            .transpose()?,
+        related_activities: bool_param(&pairs, "related_activities")?,
+        related_agents: bool_param(&pairs, "related_agents")?,
+        since: param(&pairs, "since")
+            .map(|t| time_param("since", t))
+            .transpose()?,
+        until: param(&pairs, "until")
+            .map(|t| time_param("until", t))
+            .transpose()?,
+        authority,
+        limit,
+        ascending: bool_param(&pairs, "ascending")?,
+        cursor: param(&pairs, "cursor").map(str::to_owned),
+    };
+    let page = state.store.query(target, &query).await?;
+    let last_modified = page
+        .statements
+        .iter()
+        .filter_map(stored_at)
+        .max()
+        .unwrap_or_else(now);
+    let more = match page.more {
+        Some(cursor) => {
+            let mut link = String::from("/xAPI/statements?");
+            for (key, value) in pairs.iter().filter(|(k, _)| k != "cursor") {
+                link.push_str(&format!("{}={}&", encode(key), encode(value)));
+            }
+            link.push_str(&format!("cursor={}", encode(&cursor)));
+            link
+        }
+        None => String::new(),
+    };
+    let statements: Vec<Value> = page
+        .statements
+        .into_iter()
+        .map(|s| apply(format, s, &languages))
+        .collect();
+    Ok(statement_response(
+        json!({ "statements": statements, "more": more }),
+        last_modified,
+    ))
+}
