@@ -4,8 +4,8 @@ pub mod auth;
 pub mod extract;
 pub mod list;
 pub mod read;
-pub mod validate;
 pub mod runserver;
+pub mod validate;
 pub mod write;
 
 use ralph_core::DataBackend;

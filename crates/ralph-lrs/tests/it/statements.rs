@@ -138,7 +138,7 @@ async fn invalid_input_is_400_with_a_path() {
     let cases: Vec<(Value, &str)> = vec![
         (
             json!({"verb": {"id": "http://v"}, "object": {"id": "http://o"}}),
-            "actor: field required",
+            "actor: required",
         ),
         (
             json!([statement(1), {"actor": {"mbox": "nope"}, "verb": {"id": "v"}, "object": {"id": "o"}}]),
