@@ -69,7 +69,7 @@ mod tests {
                 s[&pointer[1..]] = value;
             }
             let err = validate_statement(&s).expect_err(pointer);
-            assert!(err.starts_with(&format!("{path}")), "{pointer}: {err}");
+            assert!(err.starts_with(path), "{pointer}: {err}");
         }
     }
 
