@@ -1,0 +1,3 @@
+//! Integration tests of ralph-models.
+
+mod edx;
