@@ -23,6 +23,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod formats;
 pub mod json;
 mod models;
 mod scalars;
