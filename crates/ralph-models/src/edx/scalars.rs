@@ -53,7 +53,12 @@ pub(crate) fn int(value: &Value) -> Result<Value, String> {
         }
         Value::Bool(b) => Ok(Value::from(i64::from(*b))),
         Value::String(s) => {
+            // pydantic also reads `"1.0"` (zero fraction) as an integer.
             let t = s.trim();
+            let t = match t.split_once('.') {
+                Some((whole, frac)) if frac.chars().all(|c| c == '0') => whole,
+                _ => t,
+            };
             if let Ok(i) = t.parse::<i64>() {
                 Ok(Value::from(i))
             } else if let Ok(u) = t.parse::<u64>() {
@@ -114,6 +119,8 @@ pub(crate) fn ipv4(value: &Value) -> Result<String, String> {
                 .map(|ip| ip.to_string())
                 .map_err(|_| format!("`{s}` is not a valid IPv4 address"))
         }
+        // Python's `IPv4Address(True)` is `0.0.0.1`: booleans are integers there.
+        Value::Bool(b) => Ok(Ipv4Addr::from(u32::from(*b)).to_string()),
         Value::Number(n) => n
             .as_u64()
             .and_then(|u| u32::try_from(u).ok())
@@ -392,6 +399,8 @@ mod tests {
     fn lax_numbers_and_booleans() {
         assert_eq!(int(&json!("42")), Ok(json!(42)));
         assert_eq!(int(&json!(42.0)), Ok(json!(42)));
+        assert_eq!(int(&json!("1.0")), Ok(json!(1)));
+        assert!(int(&json!("1.5")).is_err());
         assert_eq!(int(&json!(true)), Ok(json!(1)));
         assert!(int(&json!(4.5)).is_err());
         assert_eq!(float(&json!("12.5")), Ok(12.5));

@@ -412,7 +412,8 @@ pub(crate) fn validate(ty: &Ty, value: &Value) -> Res {
             Value::Number(n) if n.is_i64() || n.is_u64() => Ok(value.clone()),
             Value::String(_) | Value::Array(_) | Value::Object(_) => Ok(value.clone()),
             Value::Bool(b) => Ok(Value::from(i64::from(*b))),
-            Value::Number(_) => validate(&Ty::Str, value),
+            // Smart union: a float with a zero fraction is an integer, else its text.
+            Value::Number(_) => scalars::int(value).or_else(|_| validate(&Ty::Str, value)),
             Value::Null => fail("expected an integer, a string, an array or an object, got null"),
         },
         Ty::Opt(inner) => match value {
@@ -496,7 +497,7 @@ pub(crate) fn validate(ty: &Ty, value: &Value) -> Res {
             _ => fail(format!("expected `\"{{}}\"`, got {value}")),
         },
         Ty::StrOrObj(obj) => match value {
-            Value::String(_) => Ok(value.clone()),
+            Value::String(_) | Value::Number(_) => validate(&Ty::Str, value),
             _ => validate(&Ty::Obj(obj), value),
         },
     }
