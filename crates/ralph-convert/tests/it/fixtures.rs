@@ -135,3 +135,22 @@ fn a_platform_url_with_a_trailing_slash_is_trimmed_in_object_ids_only() {
     assert!(statement.contains(r#""homePage":"https://example.org/""#));
     assert!(statement.contains(r#""object":{"id":"https://example.org/courses/"#));
 }
+
+#[test]
+fn fuzzed_events_convert_byte_for_byte_as_ralph_does() {
+    // Mutations of the fixtures of Ralph's conversions, with Ralph 5.1's output for each: the
+    // statement it prints, or null when it fails on the event.
+    let converter = converter();
+    let mut checked = 0;
+    for row in include_str!("ralph_differential.jsonl").lines() {
+        let row: serde_json::Value = serde_json::from_str(row).expect("fixture line is JSON");
+        let line = row["line"].as_str().expect("line");
+        let got = converter.try_convert_line(line);
+        match row["ralph"].as_str() {
+            Some(expected) => assert_eq!(got.as_deref(), Ok(expected), "{line}"),
+            None => assert!(got.is_err(), "Ralph fails on {line}, got {got:?}"),
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 200);
+}

@@ -409,5 +409,6 @@ mod tests {
         assert!(string(&json!(true)).is_err());
         assert_eq!(ipv4(&json!(2130706433)).as_deref(), Ok("127.0.0.1"));
         assert!(ipv4(&json!("127.000.0.1")).is_err());
+        assert_eq!(ipv4(&json!(true)).as_deref(), Ok("0.0.0.1"));
     }
 }

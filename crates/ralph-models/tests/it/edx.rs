@@ -220,3 +220,21 @@ fn invalid_json_and_unknown_events_are_told_apart() {
         Err(EdxError::UnknownEvent { .. })
     ));
 }
+
+#[test]
+fn fuzzed_events_are_accepted_rejected_and_normalised_as_ralph_does() {
+    // Mutations of the samples (random values in random fields), with Ralph 5.1's verdict:
+    // the line it prints, or null when it rejects the event.
+    let mut checked = 0;
+    for row in include_str!("edx_differential.jsonl").lines() {
+        let row: Value = serde_json::from_str(row).expect("fixture line is JSON");
+        let line = row["line"].as_str().expect("line");
+        let got = edx::validate_line(line);
+        match row["ralph"].as_str() {
+            Some(expected) => assert_eq!(got.as_deref(), Ok(expected), "{line}"),
+            None => assert!(got.is_err(), "Ralph rejects {line}, got {got:?}"),
+        }
+        checked += 1;
+    }
+    assert!(checked >= 200);
+}
