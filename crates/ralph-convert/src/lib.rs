@@ -34,6 +34,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod docs;
 mod extra;
 mod iri;
 mod ralph;
@@ -103,6 +104,8 @@ pub struct Conversion {
     pub ralph: bool,
     /// How the statement is built, in one sentence.
     pub summary: &'static str,
+    /// A sample input line (with its `\n`), converted in the generated documentation.
+    pub example: &'static str,
 }
 
 /// Every conversion, Ralph's nine first.

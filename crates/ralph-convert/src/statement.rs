@@ -181,6 +181,7 @@ macro_rules! conversion {
             activity_type: $activity,
             ralph: $ralph,
             summary: $summary,
+            example: include_str!(concat!("../fixtures/", $source, ".input.json")),
         }
     };
 }

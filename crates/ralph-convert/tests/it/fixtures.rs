@@ -1,4 +1,4 @@
-//! One fixture per conversion: `fixtures/<Model>.input.json` (the raw line, with its `\n`) and
+//! One fixture per conversion: `fixtures/<Model>.input.json` (in the crate directory) (the raw line, with its `\n`) and
 //! `fixtures/<Model>.expected.json` (the exact statement). For Ralph's nine conversions the
 //! expected statements are the output of Ralph 5.1's `ralph convert` on the same bytes.
 
@@ -18,7 +18,7 @@ pub(crate) fn converter() -> Converter {
 
 fn fixture(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/it/fixtures")
+        .join("fixtures")
         .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -153,4 +153,66 @@ fn fuzzed_events_convert_byte_for_byte_as_ralph_does() {
         checked += 1;
     }
     assert_eq!(checked, 200);
+}
+
+fn convert_edited(model: &str, edit: impl FnOnce(&mut serde_json::Value)) -> serde_json::Value {
+    let mut event: serde_json::Value = serde_json::from_str(&input(model)).expect("JSON");
+    edit(&mut event);
+    let statement = converter()
+        .convert_line(&format!("{event}\n"))
+        .expect("converts")
+        .expect("statement");
+    serde_json::from_str(&statement).expect("statement is JSON")
+}
+
+#[test]
+fn problem_check_responses_follow_the_submission() {
+    let input_id = "0123456789abcdef0123456789abcdef_2_1";
+    // One submission with several choices: the xAPI `[,]` delimiter.
+    let statement = convert_edited("ProblemCheck", |e| {
+        e["event"]["submission"][input_id]["answer"] = serde_json::json!(["choice_0", "choice_2"]);
+        e["event"]["submission"][input_id]["correct"] = false.into();
+        e["event"]["grade"] = 0.into();
+    });
+    assert_eq!(statement["result"]["response"], "choice_0[,]choice_2");
+    assert_eq!(statement["result"]["success"], false);
+    assert_eq!(
+        statement["result"]["score"],
+        serde_json::json!({"scaled": 0.0, "raw": 0, "min": 0, "max": 1})
+    );
+    // Several submissions: the answers as JSON, success from the event, no single question.
+    let other = "fedcba9876543210fedcba9876543210_2_1";
+    let statement = convert_edited("ProblemCheck", |e| {
+        let event = &mut e["event"];
+        event["answers"][other] = "x".into();
+        event["submission"][other] = event["submission"][input_id].clone();
+        event["max_grade"] = 2.into();
+        event["grade"] = 1.into();
+        event["success"] = "incorrect".into();
+    });
+    assert_eq!(
+        statement["result"]["response"],
+        format!(r#"{{"{input_id}":"choice_1","{other}":"x"}}"#)
+    );
+    assert_eq!(statement["result"]["success"], false);
+    assert_eq!(statement["result"]["score"]["scaled"], 0.5);
+    assert!(
+        statement["object"]["definition"]
+            .get("description")
+            .is_none()
+    );
+    assert_eq!(
+        statement["object"]["definition"]["interactionType"],
+        "choice"
+    );
+}
+
+#[test]
+fn extra_conversions_leave_out_the_course_when_there_is_none() {
+    let statement = convert_edited("UISeqNext", |e| e["context"]["course_id"] = "".into());
+    assert!(statement["context"].get("contextActivities").is_none());
+    assert_eq!(
+        statement["context"]["extensions"]["http://id.tincanapi.com/extension/ending-point"],
+        2
+    );
 }
