@@ -92,8 +92,50 @@ fn is_authority(authority: &str) -> bool {
     all_chars(host, |c| is_iunreserved(c) || is_sub_delim(c))
 }
 
+/// ASCII characters allowed anywhere after the scheme of an IRI (the union of every
+/// component's set); `%` escapes are checked separately.
+fn is_plain_ascii(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.'
+                | b'_'
+                | b'~'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+                | b':'
+                | b'@'
+                | b'/'
+                | b'?'
+        )
+}
+
 /// Whether `s` is an absolute IRI (RFC 3987 `IRI` rule).
 pub(crate) fn is_iri(s: &str) -> bool {
+    // Fast path for the usual `scheme://host/path` made of plain ASCII: no escapes, no
+    // brackets, one `#` at most is handled by the full parser below.
+    if let Some(rest) = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+        && !rest.is_empty()
+        && rest.bytes().all(is_plain_ascii)
+    {
+        let authority = rest.split(['/', '?']).next().unwrap_or("");
+        return !authority.contains('?') && is_authority(authority);
+    }
+    is_iri_full(s)
+}
+
+fn is_iri_full(s: &str) -> bool {
     let Some((scheme, rest)) = s.split_once(':') else {
         return false;
     };

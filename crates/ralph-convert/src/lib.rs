@@ -113,6 +113,49 @@ pub fn conversions() -> &'static [Conversion] {
     statement::CONVERSIONS
 }
 
+/// The top-level fields Ralph's conversions read, borrowed from the input line.
+#[derive(serde::Deserialize)]
+struct Slim<'a> {
+    #[serde(borrow)]
+    event_source: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    event_type: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    context: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    time: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    page: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    session: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    agent: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    event: Option<&'a serde_json::value::RawValue>,
+}
+
+impl Slim<'_> {
+    /// The slim event as a JSON object (`null` fields left out: Ralph reads them as absent).
+    fn into_value(self) -> Option<Value> {
+        let mut map = serde_json::Map::new();
+        for (key, raw) in [
+            ("event_source", self.event_source),
+            ("event_type", self.event_type),
+            ("context", self.context),
+            ("time", self.time),
+            ("page", self.page),
+            ("session", self.session),
+            ("agent", self.agent),
+            ("event", self.event),
+        ] {
+            if let Some(raw) = raw {
+                map.insert(key.to_owned(), serde_json::from_str(raw.get()).ok()?);
+            }
+        }
+        Some(Value::Object(map))
+    }
+}
+
 /// Converts edX events into xAPI statements for one platform and UUID namespace.
 #[derive(Debug, Clone)]
 pub struct Converter {
@@ -164,6 +207,18 @@ impl Converter {
     /// Like [`convert_line`](Self::convert_line), but unknown events and events without a
     /// conversion are errors ([`ConvertError::is_unknown`]).
     pub fn try_convert_line(&self, raw_line: &str) -> Result<String, ConvertError> {
+        // Fast path: Ralph's conversions read a handful of top-level fields, so decode only
+        // those (skipping the rest without allocating) and convert that slim event. Anything
+        // else (other conversions, unknown events, duplicate keys, invalid JSON) takes the
+        // full path, which gives the same results.
+        if let Ok(slim) = serde_json::from_str::<Slim<'_>>(raw_line)
+            && let Some(event) = slim.into_value()
+            && let Ok(model) = edx::select(&event)
+            && ralph::has_conversion(model.name())
+        {
+            let statement = self.convert_value(&event, raw_line)?;
+            return Ok(edx::json::to_string(&statement));
+        }
         let event: Value =
             serde_json::from_str(raw_line).map_err(|e| ConvertError::InvalidJson(e.to_string()))?;
         let statement = self.convert_value(&event, raw_line)?;

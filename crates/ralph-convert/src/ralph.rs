@@ -70,6 +70,22 @@ impl<'a> Raw<'a> {
     }
 }
 
+/// Whether Ralph has a conversion for `model`.
+pub(crate) fn has_conversion(model: &str) -> bool {
+    matches!(
+        model,
+        "Server"
+            | "UIPageClose"
+            | "UILoadVideo"
+            | "UIPlayVideo"
+            | "UIPauseVideo"
+            | "UISeekVideo"
+            | "UIStopVideo"
+            | "EdxCourseEnrollmentActivated"
+            | "EdxCourseEnrollmentDeactivated"
+    )
+}
+
 /// Runs the Ralph conversion of `model`, or returns `None` when Ralph has none.
 pub(crate) fn convert(model: &str, ctx: &Ctx<'_>, event: &Value) -> Option<Result<Draft, Fail>> {
     let raw = Raw::new(event);

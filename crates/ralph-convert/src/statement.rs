@@ -72,20 +72,18 @@ pub(crate) fn profile_category(id: &str) -> Value {
 }
 
 /// Checks the rules of Ralph's base xAPI statement that conversions can break: IRIs and no
-/// empty values outside extensions.
-fn check(value: &Value, path: &mut Vec<String>) -> Result<(), Fail> {
+/// empty values outside extensions. `path` holds borrowed keys; it is joined only on failure.
+fn check<'a>(value: &'a Value, path: &mut Vec<&'a str>) -> Result<(), Fail> {
     match value {
         Value::Object(map) => {
             for (key, item) in map {
-                path.push(key.clone());
+                path.push(key);
                 if key == "extensions" {
                     // Extension keys are IRIs; their values may be anything.
-                    if let Value::Object(ext) = item {
-                        for k in ext.keys() {
-                            if !is_iri(k) {
-                                return fail(path.join("."), format!("`{k}` is not a valid IRI"));
-                            }
-                        }
+                    if let Value::Object(ext) = item
+                        && let Some(k) = ext.keys().find(|k| !is_iri(k))
+                    {
+                        return fail(path.join("."), format!("`{k}` is not a valid IRI"));
                     }
                 } else {
                     if is_dropped(item) {
@@ -110,9 +108,15 @@ fn check(value: &Value, path: &mut Vec<String>) -> Result<(), Fail> {
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                path.push(format!("{i}"));
-                check(item, path)?;
-                path.pop();
+                if let Err((inner, reason)) = check(item, &mut Vec::new()) {
+                    let mut at = path.join(".");
+                    at.push_str(&format!(".{i}"));
+                    if !inner.is_empty() {
+                        at.push('.');
+                        at.push_str(&inner);
+                    }
+                    return Err((at, reason));
+                }
             }
             Ok(())
         }

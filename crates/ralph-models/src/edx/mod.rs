@@ -239,9 +239,33 @@ pub fn model(name: &str) -> Option<EventModel> {
         .map(|&index| EventModel { index })
 }
 
+/// FNV-1a: the registry keys are short trusted strings, so a fast non-keyed hash is enough.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
+type FnvMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
 struct Registry {
     /// event_type → model index for [server, browser].
-    by_type: HashMap<&'static str, [Option<usize>; 2]>,
+    by_type: FnvMap<&'static str, [Option<usize>; 2]>,
     by_name: HashMap<&'static str, usize>,
     server: usize,
     /// The full, ordered field list of each model.
@@ -249,7 +273,7 @@ struct Registry {
 }
 
 static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
-    let mut by_type: HashMap<&'static str, [Option<usize>; 2]> = HashMap::new();
+    let mut by_type: FnvMap<&'static str, [Option<usize>; 2]> = FnvMap::default();
     let mut by_name = HashMap::new();
     let mut server = 0;
     let mut fields = Vec::with_capacity(MODELS.len());

@@ -91,14 +91,84 @@ impl Pat {
     }
 
     pub(crate) fn is_match(self, s: &str) -> bool {
-        self.regex().is_match(s)
+        // The patterns every event hits are matched by hand (same language as the regex).
+        let hex = |b: &[u8]| b.iter().all(|c| matches!(c, b'a'..=b'f' | b'0'..=b'9'));
+        let b = s.as_bytes();
+        match self {
+            Self::CourseId => s.is_empty() || course_key(b),
+            Self::Session => b.len() == 32 && hex(b),
+            Self::InputId => {
+                b.len() == 36
+                    && hex(&b[..32])
+                    && b[32] == b'_'
+                    && b[33].is_ascii_digit()
+                    && b[34] == b'_'
+                    && b[35].is_ascii_digit()
+            }
+            Self::ContentHash => (1..=40).contains(&b.len()) && hex(b),
+            _ => self.regex().is_match(s),
+        }
     }
+}
+
+/// `^course-v1:.+\+.+\+.+$`: at least one character before, between and after two `+`, and
+/// no newline (`.` does not match it).
+fn course_key(b: &[u8]) -> bool {
+    let Some(rest) = b.strip_prefix(b"course-v1:") else {
+        return false;
+    };
+    if rest.contains(&b'\n') || rest.len() < 5 {
+        return false;
+    }
+    // The earliest `+` with something before it, then any later `+` with something between
+    // and after.
+    let Some(first) = rest[1..].iter().position(|&c| c == b'+').map(|i| i + 1) else {
+        return false;
+    };
+    rest[first + 2..rest.len() - 1].contains(&b'+')
 }
 
 fn compile(pat: Pat) -> Regex {
     // The patterns are constants covered by tests: failing to compile is a programming error.
     #[allow(clippy::expect_used)]
     Regex::new(pat.source()).expect("edX model patterns compile")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_matchers_agree_with_the_regexes() {
+        let samples = [
+            "",
+            "course-v1:FUN+101+2024",
+            "course-v1:A+B+C",
+            "course-v1:+B+C",
+            "course-v1:A++C",
+            "course-v1:A+B+",
+            "course-v1:A+B",
+            "course-v1:A+B+C+D",
+            "course-v1:A++B+",
+            "course-v1:A+\n+C",
+            "course-v1:é+é+é",
+            "course-v1:",
+            "FUN/101/2024",
+            "0123456789abcdef0123456789abcdef",
+            "0123456789ABCDEF0123456789abcdef",
+            "0123456789abcdef0123456789abcde",
+            "0123456789abcdef0123456789abcdef_2_1",
+            "0123456789abcdef0123456789abcdef_2_10",
+            "abc123",
+            "0123456789abcdef0123456789abcdef01234567",
+            "0123456789abcdef0123456789abcdef012345678",
+        ];
+        for pat in [Pat::CourseId, Pat::Session, Pat::InputId, Pat::ContentHash] {
+            for s in samples {
+                assert_eq!(pat.is_match(s), pat.regex().is_match(s), "{pat:?} {s:?}");
+            }
+        }
+    }
 }
 
 /// The type of a field.
