@@ -52,11 +52,13 @@ pub enum ConvertError {
     #[error("invalid JSON: {0}")]
     InvalidJson(String),
     /// The event matches no edX model (Ralph: "No matching pydantic model found").
-    #[error("unknown edX event: event_source {event_source}, event_type {event_type}")]
+    #[error("unknown edX event: event_source `{event_source}`, event_type `{event_type}`")]
     UnknownEvent {
-        /// The event's `event_source`, as JSON (`<missing>` when absent).
+        /// The event's `event_source`: a string as is, another value as JSON, `<missing>`
+        /// when absent.
         event_source: String,
-        /// The event's `event_type`, as JSON (`<missing>` when absent).
+        /// The event's `event_type`: a string as is, another value as JSON, `<missing>` when
+        /// absent.
         event_type: String,
     },
     /// The event's model has no conversion (Ralph: "No conversion set found").

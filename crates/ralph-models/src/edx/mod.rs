@@ -145,11 +145,13 @@ pub enum EdxError {
     #[error("invalid JSON: {0}")]
     InvalidJson(String),
     /// No model matches the event's `event_source` and `event_type`.
-    #[error("unknown edX event: event_source {event_source}, event_type {event_type}")]
+    #[error("unknown edX event: event_source `{event_source}`, event_type `{event_type}`")]
     UnknownEvent {
-        /// The event's `event_source`, as JSON (`<missing>` when absent).
+        /// The event's `event_source`: a string as is, another value as JSON, `<missing>`
+        /// when absent.
         event_source: String,
-        /// The event's `event_type`, as JSON (`<missing>` when absent).
+        /// The event's `event_type`: a string as is, another value as JSON, `<missing>` when
+        /// absent.
         event_type: String,
     },
     /// The event matches a model but breaks one of its rules.
@@ -313,7 +315,11 @@ fn full_fields(def: &'static ModelDef) -> Vec<&'static Field> {
 }
 
 fn describe(value: Option<&Value>) -> String {
-    value.map_or_else(|| "<missing>".to_owned(), Value::to_string)
+    match value {
+        None => "<missing>".to_owned(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
 }
 
 /// Finds the model of a decoded edX event from its selector fields, in constant time.

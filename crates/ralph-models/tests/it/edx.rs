@@ -177,8 +177,8 @@ fn the_selector_reports_unknown_events_and_finds_server_page_requests() {
     assert_eq!(
         edx::select(&unknown),
         Err(EdxError::UnknownEvent {
-            event_source: "\"browser\"".to_owned(),
-            event_type: "\"nope\"".to_owned(),
+            event_source: "browser".to_owned(),
+            event_type: "nope".to_owned(),
         })
     );
     // A server event type is not a browser one.
@@ -207,6 +207,25 @@ fn the_selector_reports_unknown_events_and_finds_server_page_requests() {
     });
     assert!(edx::select(&other_path).is_err());
     assert!(edx::select(&serde_json::json!([1, 2])).is_err());
+}
+
+#[test]
+fn error_messages_name_the_model_the_field_and_the_values() {
+    let err = edx::validate_line(r#"{"event_source":"browser","event_type":"nope"}"#)
+        .expect_err("unknown");
+    assert_eq!(
+        err.to_string(),
+        "unknown edX event: event_source `browser`, event_type `nope`"
+    );
+    let mut event = sample_event("UIPlayVideo");
+    event["event"] = serde_json::json!({"id": "a1", "code": "html5", "currentTime": -1});
+    let err = edx::select(&event)
+        .and_then(|m| m.validate(&event))
+        .expect_err("invalid");
+    assert_eq!(
+        err.to_string(),
+        "invalid `UIPlayVideo` event: event.currentTime: expected a number greater than or equal to 0"
+    );
 }
 
 #[test]
