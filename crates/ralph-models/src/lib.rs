@@ -1,5 +1,8 @@
 //! Typed, validated learning-analytics events.
 //!
+//! The [`edx`] module holds the edX tracking-log events of Ralph 5.1 (105 event types), their
+//! selector and validation rules.
+//!
 //! The [`xapi`] module holds xAPI statements (1.0.3 and 2.0.0): typed values, every rule of the
 //! xAPI specification with the JSON path of the offending field, the statement types of Ralph's
 //! profiles (navigation, video, LMS, virtual classroom) plus the cmi5 defined statements, and a
@@ -36,6 +39,7 @@
 //! # Ok::<(), ralph_models::Error>(())
 //! ```
 
+pub mod edx;
 mod error;
 pub mod xapi;
 

@@ -1,0 +1,4 @@
+//! Integration tests of ralph-convert.
+
+mod errors;
+mod fixtures;
