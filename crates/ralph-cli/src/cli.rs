@@ -76,6 +76,8 @@ pub enum Commands {
     Extract(ExtractArgs),
     /// Validate input events of the given format, printing them normalised.
     Validate(ValidateArgs),
+    /// Convert input events from one format to another (edX to xAPI).
+    Convert(ConvertArgs),
     /// Run the xAPI LRS server.
     Runserver(crate::commands::runserver::RunserverArgs),
     /// Generate credentials for LRS HTTP basic authentication.
@@ -193,6 +195,54 @@ pub struct ValidateArgs {
     /// type (xAPI: any valid statement).
     #[arg(long)]
     pub generic: bool,
+}
+
+/// Options of `convert`.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// Namespace of the statement ids (uuid5 of it and the input line); default:
+    /// `RALPH_CONVERTER_EDX_XAPI_UUID_NAMESPACE`.
+    #[arg(
+        short = 'u',
+        long,
+        value_name = "UUID",
+        help_heading = "From edX to xAPI converter options"
+    )]
+    pub uuid_namespace: Option<String>,
+    /// URL of the platform the events come from (actor `homePage`, activity ids).
+    #[arg(
+        short = 'p',
+        long,
+        value_name = "URL",
+        help_heading = "From edX to xAPI converter options"
+    )]
+    pub platform_url: String,
+    /// Format of the input events.
+    #[arg(short = 'f', long = "from", value_enum)]
+    pub from: FromFormat,
+    /// Format of the output events.
+    #[arg(short = 't', long = "to", value_enum)]
+    pub to: ToFormat,
+    /// Report and skip events that cannot be converted instead of stopping.
+    #[arg(short = 'I', long)]
+    pub ignore_errors: bool,
+    /// Fail on an event of no known type or without a conversion (by default: reported, skipped).
+    #[arg(short = 'F', long)]
+    pub fail_on_unknown: bool,
+}
+
+/// Input formats of `convert`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FromFormat {
+    /// Open edX tracking logs.
+    Edx,
+}
+
+/// Output formats of `convert`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ToFormat {
+    /// xAPI statements.
+    Xapi,
 }
 
 /// Event formats.

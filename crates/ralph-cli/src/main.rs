@@ -60,6 +60,7 @@ fn run(
     match cli.command {
         Commands::Extract(args) => ralph_cli::commands::extract::run(args),
         Commands::Validate(args) => ralph_cli::commands::validate::run(args),
+        Commands::Convert(args) => ralph_cli::commands::convert::run(&settings()?, args),
         Commands::Auth(args) => ralph_cli::commands::auth::run(settings()?, args),
         Commands::Runserver(args) => {
             runtime()?.block_on(ralph_cli::commands::runserver::run(settings()?, args))

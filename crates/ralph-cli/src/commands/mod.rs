@@ -1,7 +1,9 @@
 //! One module per command; each is a thin call into the library crates.
 
 pub mod auth;
+pub mod convert;
 pub mod extract;
+pub mod lines;
 pub mod list;
 pub mod read;
 pub mod runserver;

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `ralph` binary: real processes, real pipes, temporary directories.
 
+mod convert;
 mod docs;
 mod extract;
 mod lrs;

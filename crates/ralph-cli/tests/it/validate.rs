@@ -65,7 +65,7 @@ fn unknown_statements_are_skipped_failed_or_accepted() {
     assert_code(&out, 0);
     assert_eq!(stdout(&out).lines().count(), 1);
     assert!(
-        stderr(&out).contains("line 1: no known event type"),
+        stderr(&out).contains("line 1: no known statement type"),
         "{}",
         stderr(&out)
     );

@@ -1,0 +1,193 @@
+//! `ralph convert` and `ralph validate -f edx`.
+
+use std::path::PathBuf;
+
+use crate::{Sandbox, assert_code, run_with, stderr, stdout};
+
+const NAMESPACE: &str = "ee241f8b-174f-5bdb-bae9-c09de5fe017f";
+
+fn fixture(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../ralph-convert/fixtures")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// One event per line, as edX writes its tracking log.
+fn line(name: &str) -> String {
+    let value: serde_json::Value = serde_json::from_str(&fixture(name)).expect("fixture is JSON");
+    format!("{value}\n")
+}
+
+#[test]
+fn edx_events_convert_to_xapi_with_ids_from_the_namespace_and_the_line() {
+    let sb = Sandbox::fresh();
+    let input = line("EdxCourseEnrollmentActivated.input.json");
+    let args = [
+        "convert",
+        "-f",
+        "edx",
+        "-t",
+        "xapi",
+        "-u",
+        NAMESPACE,
+        "-p",
+        "https://lms.example.org",
+    ];
+    let out = sb.run(&args, input.as_bytes());
+    assert_code(&out, 0);
+    let statement: serde_json::Value =
+        serde_json::from_str(stdout(&out).trim()).expect("statement");
+    assert_eq!(
+        statement["verb"]["id"],
+        "http://adlnet.gov/expapi/verbs/registered"
+    );
+    assert_eq!(
+        statement["actor"]["account"]["homePage"],
+        "https://lms.example.org"
+    );
+    let id = uuid::Uuid::new_v5(
+        &uuid::Uuid::parse_str(NAMESPACE).expect("ns"),
+        input.as_bytes(),
+    );
+    assert_eq!(
+        statement["id"],
+        id.to_string(),
+        "uuid5 of the raw line with its newline"
+    );
+    // Same input, same output: a replay gives the same ids.
+    assert_eq!(stdout(&sb.run(&args, input.as_bytes())), stdout(&out));
+    assert!(
+        stderr(&out).contains("Total events: 1, Invalid events: 0"),
+        "{}",
+        stderr(&out)
+    );
+    // The converted statement is a valid LMS statement.
+    let out = sb.run(&["validate", "-f", "xapi"], stdout(&out).as_bytes());
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out).lines().count(), 1);
+}
+
+#[test]
+fn the_namespace_comes_from_the_environment_or_is_asked_for() {
+    let sb = Sandbox::fresh();
+    let input = line("EdxCourseEnrollmentActivated.input.json");
+    let args = [
+        "convert",
+        "-f",
+        "edx",
+        "-t",
+        "xapi",
+        "-p",
+        "https://lms.example.org",
+    ];
+    let out = sb.run(&args, input.as_bytes());
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("--uuid-namespace"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run_with(
+        sb.ralph()
+            .env("RALPH_CONVERTER_EDX_XAPI_UUID_NAMESPACE", NAMESPACE)
+            .args(args),
+        input.as_bytes(),
+    );
+    assert_code(&out, 0);
+    let out = sb.run(
+        &[
+            "convert",
+            "-f",
+            "edx",
+            "-t",
+            "xapi",
+            "-u",
+            "nope",
+            "-p",
+            "https://x.org",
+        ],
+        input.as_bytes(),
+    );
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("invalid UUID namespace `nope`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn unknown_events_are_skipped_and_bad_lines_stop_unless_ignored() {
+    let sb = Sandbox::fresh();
+    let good = line("EdxCourseEnrollmentActivated.input.json");
+    let unknown = "{\"event_source\":\"server\",\"event_type\":\"nobody.knows\",\"context\":{\"path\":\"/x\"}}\n";
+    let input = format!("{unknown}{good}not json\n{good}");
+    let args = [
+        "convert",
+        "-f",
+        "edx",
+        "-t",
+        "xapi",
+        "-u",
+        NAMESPACE,
+        "-p",
+        "https://lms.example.org",
+    ];
+    let out = sb.run(&args, input.as_bytes());
+    assert_code(&out, 1);
+    assert_eq!(
+        stdout(&out).lines().count(),
+        1,
+        "the good line before the bad one is converted"
+    );
+    assert!(
+        stderr(&out).contains("line 3: not valid JSON"),
+        "{}",
+        stderr(&out)
+    );
+
+    let mut with_ignore = args.to_vec();
+    with_ignore.push("-I");
+    let out = sb.run(&with_ignore, input.as_bytes());
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out).lines().count(), 2);
+    assert!(
+        stderr(&out).contains("Total events: 4, Invalid events: 1"),
+        "{}",
+        stderr(&out)
+    );
+
+    let mut strict = args.to_vec();
+    strict.push("-F");
+    assert_code(&sb.run(&strict, input.as_bytes()), 1);
+}
+
+#[test]
+fn edx_events_validate_normalised_and_browser_events_may_carry_event_as_a_string() {
+    let sb = Sandbox::fresh();
+    let mut event: serde_json::Value =
+        serde_json::from_str(&fixture("UIPlayVideo.input.json")).expect("fixture");
+    let as_object = format!("{event}\n");
+    let inner = event["event"].clone();
+    if inner.is_object() {
+        event["event"] = serde_json::Value::String(inner.to_string());
+    }
+    let as_string = format!("{event}\n");
+    let out = sb.run(
+        &["validate", "-f", "edx"],
+        format!("{as_object}{as_string}").as_bytes(),
+    );
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out).lines().count(), 2, "{}", stderr(&out));
+    let out = sb.run(
+        &["validate", "-f", "edx"],
+        b"{\"event_source\":\"server\",\"event_type\":\"x\"}\n",
+    );
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("line 1: unknown edX event"),
+        "{}",
+        stderr(&out)
+    );
+}
