@@ -174,6 +174,12 @@ pub async fn shutdown_signal() {
 async fn xapi_version(request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let needs_version = path.starts_with("/xAPI/") && !path.starts_with("/xAPI/about");
+    // The spec asks for this header on every statement GET, whatever the status code.
+    let statements_get = path.starts_with("/xAPI/statements")
+        && matches!(
+            *request.method(),
+            axum::http::Method::GET | axum::http::Method::HEAD
+        );
     let given = request
         .headers()
         .get(VERSION_HEADER)
@@ -193,9 +199,14 @@ async fn xapi_version(request: Request, next: Next) -> Response {
         .into_response(),
         _ => next.run(request).await,
     };
-    response
-        .headers_mut()
-        .insert(VERSION_HEADER, HeaderValue::from_static(answer));
+    let headers = response.headers_mut();
+    headers.insert(VERSION_HEADER, HeaderValue::from_static(answer));
+    if statements_get && !headers.contains_key(CONSISTENT_THROUGH_HEADER) {
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, false);
+        if let Ok(value) = HeaderValue::from_str(&now) {
+            headers.insert(CONSISTENT_THROUGH_HEADER, value);
+        }
+    }
     response
 }
 

@@ -480,3 +480,29 @@ async fn heartbeats() {
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(res.json(), Value::Null);
 }
+
+#[tokio::test]
+async fn every_statement_get_carries_consistent_through_even_on_errors() {
+    let lrs = Lrs::new();
+    for (path, status) in [
+        ("/xAPI/statements", StatusCode::OK),
+        (
+            "/xAPI/statements?statementId=00000000-0000-4000-8000-000000000001&verb=http%3A%2F%2Fv",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/xAPI/statements?statementId=00000000-0000-4000-8000-000000000009",
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let res = lrs.get(path).send().await;
+        assert_eq!(res.status, status, "{path}");
+        let through = res
+            .header("x-experience-api-consistent-through")
+            .expect(path);
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(through).is_ok(),
+            "{through}"
+        );
+    }
+}
