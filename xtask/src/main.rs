@@ -1,7 +1,8 @@
 //! Project automation, run as `cargo xtask <task>`.
 //!
-//! - `codegen [--check]`: writes docs/backends.md from the backends' settings structs; with
-//!   `--check`, fails when the file is stale instead.
+//! - `codegen [--check]`: writes docs/backends.md from the backends' settings structs and
+//!   docs/conversions.md from the conversion table; with `--check`, fails when a file is stale
+//!   instead.
 
 use std::path::PathBuf;
 
@@ -26,17 +27,28 @@ fn root() -> PathBuf {
 }
 
 fn codegen(check: bool) -> anyhow::Result<()> {
-    let path = root().join("docs/backends.md");
-    let fresh = ralph_core::docs::backends_markdown(&ralph_cli::registry());
-    let current = std::fs::read_to_string(&path).unwrap_or_default();
-    if current == fresh {
-        println!("{} is up to date", path.display());
-        return Ok(());
+    let files = [
+        (
+            "docs/backends.md",
+            ralph_core::docs::backends_markdown(&ralph_cli::registry()),
+        ),
+        ("docs/conversions.md", ralph_convert::docs::markdown()),
+    ];
+    let mut stale = Vec::new();
+    for (name, fresh) in files {
+        let path = root().join(name);
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        if current == fresh {
+            println!("{} is up to date", path.display());
+        } else if check {
+            stale.push(name);
+        } else {
+            std::fs::write(&path, fresh).with_context(|| format!("writing {}", path.display()))?;
+            println!("wrote {}", path.display());
+        }
     }
-    if check {
-        bail!("{} is stale: run `cargo xtask codegen`", path.display());
+    if !stale.is_empty() {
+        bail!("stale: {}; run `cargo xtask codegen`", stale.join(", "));
     }
-    std::fs::write(&path, fresh).with_context(|| format!("writing {}", path.display()))?;
-    println!("wrote {}", path.display());
     Ok(())
 }

@@ -14,6 +14,16 @@ fn backends_reference_is_fresh() {
 }
 
 #[test]
+fn conversions_reference_is_fresh() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/conversions.md");
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        current == ralph_convert::docs::markdown(),
+        "docs/conversions.md is stale: run `cargo xtask codegen` and commit it"
+    );
+}
+
+#[test]
 fn every_setting_has_a_description() {
     for entry in ralph_cli::registry().entries() {
         for field in entry.fields() {
