@@ -3,6 +3,10 @@
 //! - `codegen [--check]`: writes docs/backends.md from the backends' settings structs and
 //!   docs/conversions.md from the conversion table; with `--check`, fails when a file is stale
 //!   instead.
+//! - `bench lrs [--statements N] [--batch N] [--writers N] [--pages N]`: a load run of
+//!   `ralph runserver` on loopback (see [`bench`]).
+
+mod bench;
 
 use std::path::PathBuf;
 
@@ -12,8 +16,30 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("codegen") => codegen(args.iter().any(|a| a == "--check")),
+        Some("bench") if args.get(1).map(String::as_str) == Some("lrs") => {
+            let value = |name: &str, default: usize| -> anyhow::Result<usize> {
+                match args.iter().position(|a| a == name) {
+                    Some(i) => args
+                        .get(i + 1)
+                        .and_then(|v| v.parse().ok())
+                        .with_context(|| format!("{name} takes a number")),
+                    None => Ok(default),
+                }
+            };
+            bench::lrs(
+                &root(),
+                &bench::LrsBench {
+                    statements: value("--statements", 1_000_000)?,
+                    batch: value("--batch", 100)?,
+                    writers: value("--writers", 4)?,
+                    pages: value("--pages", 1000)?,
+                },
+            )
+        }
         _ => {
-            eprintln!("usage: cargo xtask codegen [--check]");
+            eprintln!(
+                "usage: cargo xtask codegen [--check] | cargo xtask bench lrs [--statements N] [--batch N] [--writers N] [--pages N]"
+            );
             std::process::exit(2);
         }
     }

@@ -1,0 +1,289 @@
+//! `cargo xtask bench lrs`: an end-to-end load run of `ralph runserver` on loopback.
+//!
+//! Builds the release binary, starts the LRS on a fresh SQLite file, POSTs batches of
+//! statements from several connections until N are stored, then GETs pages following the
+//! `more` links, and reports statements/s with p50/p99 latencies per phase.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+/// Options of the LRS load run.
+pub struct LrsBench {
+    /// Statements to store.
+    pub statements: usize,
+    /// Statements per POST.
+    pub batch: usize,
+    /// Concurrent connections posting.
+    pub writers: usize,
+    /// Pages read in the query phase.
+    pub pages: usize,
+}
+
+const USER: &str = "bench";
+const PASSWORD: &str = "bench-password";
+
+/// A keep-alive HTTP/1.1 connection speaking just what the benchmark needs.
+struct Http {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+    auth: String,
+}
+
+impl Http {
+    fn connect(port: u16) -> anyhow::Result<Self> {
+        let stream = TcpStream::connect(("127.0.0.1", port))?;
+        stream.set_nodelay(true)?;
+        let auth = base64(&format!("{USER}:{PASSWORD}"));
+        Ok(Self {
+            reader: BufReader::new(stream.try_clone()?),
+            writer: stream,
+            auth,
+        })
+    }
+
+    /// Sends a request and returns the status and body.
+    fn request(&mut self, method: &str, path: &str, body: &[u8]) -> anyhow::Result<(u16, Vec<u8>)> {
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic {}\r\n\
+             X-Experience-API-Version: 1.0.3\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            self.auth,
+            body.len()
+        );
+        self.writer.write_all(head.as_bytes())?;
+        self.writer.write_all(body)?;
+        let mut status_line = String::new();
+        self.reader.read_line(&mut status_line)?;
+        let status: u16 = status_line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .with_context(|| format!("bad status line `{status_line}`"))?;
+        let mut length = 0usize;
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line)?;
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse()?;
+            }
+        }
+        let mut body = vec![0; length];
+        self.reader.read_exact(&mut body)?;
+        Ok((status, body))
+    }
+}
+
+fn base64(input: &str) -> String {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = input.as_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(TABLE[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// A statement of the load: distinct ids, a few actors, verbs and activities to filter on.
+fn statement(n: usize) -> String {
+    format!(
+        r#"{{"id":"{:08x}-0000-4000-8000-{:012x}","actor":{{"account":{{"homePage":"https://lms.example.org","name":"learner-{}"}}}},"verb":{{"id":"http://adlnet.gov/expapi/verbs/{}"}},"object":{{"id":"https://lms.example.org/courses/c{}/unit{}","definition":{{"type":"http://adlnet.gov/expapi/activities/lesson"}}}},"result":{{"score":{{"scaled":0.{}}},"completion":true}},"timestamp":"2024-01-15T10:{:02}:{:02}Z"}}"#,
+        n / 1_000_000,
+        n,
+        n % 1000,
+        ["experienced", "completed", "answered", "attempted"][n % 4],
+        n % 20,
+        n % 50,
+        n % 10,
+        (n / 60) % 60,
+        n % 60
+    )
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+fn report(phase: &str, count: usize, elapsed: Duration, mut latencies: Vec<Duration>) {
+    latencies.sort();
+    println!(
+        "{phase}: {count} statements in {:.2} s = {:.0} statements/s; {} requests, p50 {:.1} ms, p99 {:.1} ms",
+        elapsed.as_secs_f64(),
+        count as f64 / elapsed.as_secs_f64(),
+        latencies.len(),
+        percentile(&latencies, 0.5).as_secs_f64() * 1000.0,
+        percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
+    );
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs the LRS load benchmark.
+pub fn lrs(root: &Path, options: &LrsBench) -> anyhow::Result<()> {
+    let status = Command::new(env!("CARGO"))
+        .current_dir(root)
+        .args(["build", "--release", "--quiet", "-p", "ralph-cli"])
+        .status()?;
+    if !status.success() {
+        bail!("cargo build --release failed");
+    }
+    let ralph = root.join("target/release/ralph");
+    let dir = std::env::temp_dir().join(format!("ralph-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let run = |args: &[&str]| {
+        Command::new(&ralph)
+            .args(args)
+            .env("RALPH_APP_DIR", &dir)
+            .stdout(Stdio::null())
+            .status()
+    };
+    run(&[
+        "auth",
+        "-u",
+        USER,
+        "-p",
+        PASSWORD,
+        "-s",
+        "all",
+        "-M",
+        "mailto:bench@example.org",
+        "-w",
+    ])?;
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
+        probe.local_addr()?.port()
+    };
+    let db = dir.join("lrs.sqlite3");
+    let _server = Server(
+        Command::new(&ralph)
+            .args([
+                "runserver",
+                "-v",
+                "WARNING",
+                "-p",
+                &port.to_string(),
+                "--sqlite-path",
+            ])
+            .arg(&db)
+            .env("RALPH_APP_DIR", &dir)
+            .spawn()?,
+    );
+    let started = Instant::now();
+    while Http::connect(port).is_err() {
+        if started.elapsed() > Duration::from_secs(20) {
+            bail!("the LRS did not start");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // Load: each writer posts every `writers`-th batch.
+    let batches = options.statements.div_ceil(options.batch);
+    let begin = Instant::now();
+    let handles: Vec<_> = (0..options.writers)
+        .map(|w| {
+            let (batch, writers, total) = (options.batch, options.writers, options.statements);
+            std::thread::spawn(move || -> anyhow::Result<Vec<Duration>> {
+                let mut http = Http::connect(port)?;
+                let mut latencies = Vec::new();
+                for b in (w..batches).step_by(writers) {
+                    let body: Vec<String> = (b * batch..((b + 1) * batch).min(total))
+                        .map(statement)
+                        .collect();
+                    let body = format!("[{}]", body.join(","));
+                    let t = Instant::now();
+                    let (status, text) =
+                        http.request("POST", "/xAPI/statements", body.as_bytes())?;
+                    latencies.push(t.elapsed());
+                    if status != 200 {
+                        bail!("POST answered {status}: {}", String::from_utf8_lossy(&text));
+                    }
+                }
+                Ok(latencies)
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    for h in handles {
+        latencies.extend(h.join().map_err(|_| anyhow::anyhow!("writer panicked"))??);
+    }
+    report("POST", options.statements, begin.elapsed(), latencies);
+
+    // Query: pages of 100 following `more`, unfiltered then by verb and by agent.
+    let queries = [
+        "/xAPI/statements?limit=100".to_owned(),
+        "/xAPI/statements?limit=100&verb=http%3A%2F%2Fadlnet.gov%2Fexpapi%2Fverbs%2Fcompleted"
+            .to_owned(),
+        format!(
+            "/xAPI/statements?limit=100&agent={}",
+            "%7B%22account%22%3A%7B%22homePage%22%3A%22https%3A%2F%2Flms.example.org%22%2C%22name%22%3A%22learner-7%22%7D%7D"
+        ),
+    ];
+    for first in queries {
+        let mut http = Http::connect(port)?;
+        let mut latencies = Vec::new();
+        let mut path = first.clone();
+        let mut count = 0;
+        let begin = Instant::now();
+        for _ in 0..options.pages {
+            let t = Instant::now();
+            let (status, body) = http.request("GET", &path, b"")?;
+            latencies.push(t.elapsed());
+            if status != 200 {
+                bail!("GET {path} answered {status}");
+            }
+            let page: serde_json::Value = serde_json::from_slice(&body)?;
+            count += page["statements"].as_array().map_or(0, Vec::len);
+            match page["more"].as_str() {
+                Some(more) if !more.is_empty() => path = more.to_owned(),
+                _ => break,
+            }
+        }
+        let name = if first.contains("verb=") {
+            "GET by verb"
+        } else if first.contains("agent=") {
+            "GET by agent"
+        } else {
+            "GET"
+        };
+        report(name, count, begin.elapsed(), latencies);
+    }
+    let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "database: {} MB for {} statements",
+        size / 1_000_000,
+        options.statements
+    );
+    drop(_server);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
