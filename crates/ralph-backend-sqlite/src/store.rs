@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS statements (
     body TEXT NOT NULL,
     UNIQUE (target, id)
 );
+-- Unfiltered pages walk this index in `seq` order instead of sorting the whole target.
+CREATE INDEX IF NOT EXISTS statements_target_seq ON statements (target, seq);
 CREATE INDEX IF NOT EXISTS statements_verb ON statements (target, verb, seq);
 CREATE INDEX IF NOT EXISTS statements_registration ON statements (target, registration, seq);
 CREATE INDEX IF NOT EXISTS statements_authority ON statements (target, authority, seq);
