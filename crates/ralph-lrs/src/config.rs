@@ -23,6 +23,9 @@ pub struct LrsConfig {
     pub lrs_restrict_by_scopes: bool,
     /// Users only see the statements whose authority is themselves (as `mine=true` forced).
     pub lrs_restrict_by_authority: bool,
+    /// `POST /xAPI/statements` stores the valid statements of a batch and reports the others
+    /// when the request sets neither `partialSuccess` nor `ignoreInvalid`.
+    pub lrs_partial_success_default: bool,
     /// Default and maximum `limit` of `GET /xAPI/statements`.
     pub runserver_max_search_hits_count: usize,
     /// Largest request body accepted, in bytes; larger requests get 413.
@@ -43,6 +46,7 @@ impl Default for LrsConfig {
             auth_cache_max_size: 100,
             lrs_restrict_by_scopes: false,
             lrs_restrict_by_authority: false,
+            lrs_partial_success_default: false,
             runserver_max_search_hits_count: 100,
             runserver_max_body_size: 10 * 1024 * 1024,
             // Ralph listens on 0.0.0.0; we listen on loopback unless told otherwise.
@@ -95,6 +99,7 @@ mod tests {
                 ("RALPH_RUNSERVER_HOST", "0.0.0.0"),
                 ("RALPH_AUTH_FILE", "/tmp/a.json"),
                 ("RALPH_LRS_RESTRICT_BY_AUTHORITY", "true"),
+                ("RALPH_LRS_PARTIAL_SUCCESS_DEFAULT", "true"),
                 ("RALPH_BACKENDS__LRS__SQLITE__PATH", "/x"),
             ])
             .load()
@@ -104,6 +109,7 @@ mod tests {
         assert_eq!(config.runserver_host, "0.0.0.0");
         assert_eq!(config.auth_file_path(), PathBuf::from("/tmp/a.json"));
         assert!(config.lrs_restrict_by_authority);
+        assert!(config.lrs_partial_success_default);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod auth;
 mod e2e;
+mod partial;
 mod statements;
 
 use std::sync::Arc;
