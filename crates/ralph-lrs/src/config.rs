@@ -36,6 +36,64 @@ pub struct LrsConfig {
     pub runserver_port: u16,
     /// Statement store of `ralph runserver` when `-b` is not given.
     pub runserver_backend: String,
+    /// Origins (`http(s)://host[:port]`, no path) whose web pages may call the LRS (CORS);
+    /// empty: no CORS headers. A JSON list or a comma-separated string.
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub runserver_cors_allow_origins: Vec<String>,
+}
+
+fn list_or_comma_separated<'de, D>(deserializer: D) -> Result<Vec<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrString {
+        List(Vec<String>),
+        Text(String),
+    }
+    Ok(match ListOrString::deserialize(deserializer)? {
+        ListOrString::List(items) => items,
+        ListOrString::Text(text) => {
+            let text = text.trim();
+            // A JSON list given as one string (Ralph's form of the environment variable).
+            if text.starts_with('[') {
+                serde_json::from_str(text).map_err(serde::de::Error::custom)?
+            } else {
+                text.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            }
+        }
+    })
+}
+
+/// Checks a CORS origin as Ralph does: `http` or `https`, a host, an optional port, nothing else.
+pub(crate) fn check_origin(origin: &str) -> Result<(), String> {
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or_else(|| format!("CORS origin `{origin}`: expected `http(s)://host[:port]`"))?;
+    if rest.contains('@') {
+        return Err(format!(
+            "CORS origin `{origin}`: a user name or password is not allowed"
+        ));
+    }
+    if rest.contains(['/', '?', '#']) {
+        return Err(format!("CORS origin `{origin}`: the path must be empty"));
+    }
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((host, port)) if !host.ends_with(']') || rest.starts_with('[') => (host, Some(port)),
+        _ => (rest, None),
+    };
+    if host.is_empty() || port.is_some_and(|p| p.parse::<u16>().is_err()) {
+        return Err(format!(
+            "CORS origin `{origin}`: expected `http(s)://host[:port]`"
+        ));
+    }
+    Ok(())
 }
 
 impl Default for LrsConfig {
@@ -53,6 +111,7 @@ impl Default for LrsConfig {
             runserver_host: "127.0.0.1".to_owned(),
             runserver_port: 8100,
             runserver_backend: "sqlite".to_owned(),
+            runserver_cors_allow_origins: Vec::new(),
         }
     }
 }
@@ -74,6 +133,9 @@ impl LrsConfig {
                  its own statements is restricted by authority"
                     .to_owned(),
             ));
+        }
+        for origin in &config.runserver_cors_allow_origins {
+            check_origin(origin).map_err(LrsError::Config)?;
         }
         Ok(config)
     }
@@ -110,6 +172,39 @@ mod tests {
         assert_eq!(config.auth_file_path(), PathBuf::from("/tmp/a.json"));
         assert!(config.lrs_restrict_by_authority);
         assert!(config.lrs_partial_success_default);
+    }
+
+    #[test]
+    fn cors_origins_are_a_list_or_comma_separated_and_checked() {
+        for value in [
+            r#"["https://a.example.org", "http://b.example.org:8080"]"#,
+            "https://a.example.org, http://b.example.org:8080",
+        ] {
+            let settings = SettingsLoader::new()
+                .env([("RALPH_RUNSERVER_CORS_ALLOW_ORIGINS", value)])
+                .load()
+                .expect("load");
+            let config = LrsConfig::from_settings(&settings).expect("config");
+            assert_eq!(
+                config.runserver_cors_allow_origins,
+                vec!["https://a.example.org", "http://b.example.org:8080"],
+                "{value}"
+            );
+        }
+        for bad in [
+            "https://a.example.org/path",
+            "ftp://a.example.org",
+            "https://user:pw@a.example.org",
+            "https://a.example.org:port",
+        ] {
+            assert!(check_origin(bad).is_err(), "{bad}");
+            let settings = SettingsLoader::new()
+                .env([("RALPH_RUNSERVER_CORS_ALLOW_ORIGINS", bad)])
+                .load()
+                .expect("load");
+            assert!(LrsConfig::from_settings(&settings).is_err(), "{bad}");
+        }
+        assert!(check_origin("http://[::1]:8080").is_ok());
     }
 
     #[test]

@@ -116,7 +116,7 @@ pub fn router(state: Arc<LrsState>) -> Router {
     let statements = get(statements::get)
         .post(statements::post)
         .put(statements::put);
-    Router::new()
+    let mut app = Router::new()
         .route("/xAPI/statements", statements.clone())
         .route("/xAPI/statements/", statements)
         .route("/xAPI/about", get(about))
@@ -126,9 +126,47 @@ pub fn router(state: Arc<LrsState>) -> Router {
         .route("/__lbheartbeat__", get(lbheartbeat))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(xapi_version))
-        .layer(DefaultBodyLimit::max(state.config.runserver_max_body_size))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(DefaultBodyLimit::max(state.config.runserver_max_body_size));
+    // Outside the version check: preflight requests carry no xAPI header.
+    if let Some(cors) = cors(&state.config) {
+        app = app.layer(cors);
+    }
+    app.layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The CORS layer of `RUNSERVER_CORS_ALLOW_ORIGINS`, as Ralph 5.1's: those origins, with
+/// credentials, methods `GET`, `POST`, `PUT`, `DELETE` and the headers xAPI clients send; no
+/// origins, no CORS headers. The xAPI response headers are exposed to the pages.
+fn cors(config: &LrsConfig) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::{HeaderName, Method};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let origins: Vec<HeaderValue> = config
+        .runserver_cors_allow_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_credentials(true)
+            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::USER_AGENT,
+                HeaderName::from_static("keep-alive"),
+                header::CONTENT_TYPE,
+                HeaderName::from_static(VERSION_HEADER),
+            ])
+            .expose_headers([
+                HeaderName::from_static(VERSION_HEADER),
+                HeaderName::from_static(CONSISTENT_THROUGH_HEADER),
+                header::LAST_MODIFIED,
+            ]),
+    )
 }
 
 /// Serves the LRS on `listener` until `shutdown` completes; requests in flight then finish.

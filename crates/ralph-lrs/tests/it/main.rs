@@ -2,6 +2,7 @@
 //! end-to-end run over a socket.
 
 mod auth;
+mod cors;
 mod e2e;
 mod partial;
 mod statements;
