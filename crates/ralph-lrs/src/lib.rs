@@ -9,6 +9,7 @@
 //! | `/xAPI/about` | `GET`, `HEAD` | none |
 //! | `/whoami` | `GET` | basic |
 //! | `/__heartbeat__`, `/__lbheartbeat__` | `GET` | none |
+//! | `/openapi.json` | `GET` | none |
 //!
 //! The LRS validates statements ([`validate_statement`]), sets `id` when missing, `stored`,
 //! `timestamp` when missing, `authority` and `version` when missing, and leaves storage rules
@@ -31,6 +32,7 @@ pub mod auth;
 mod config;
 mod error;
 pub mod format;
+pub mod openapi;
 mod statements;
 mod validate;
 
@@ -124,6 +126,7 @@ pub fn router(state: Arc<LrsState>) -> Router {
         .route("/whoami", get(whoami))
         .route("/__heartbeat__", get(heartbeat))
         .route("/__lbheartbeat__", get(lbheartbeat))
+        .route("/openapi.json", get(openapi_json))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(xapi_version))
         .layer(DefaultBodyLimit::max(state.config.runserver_max_body_size));
@@ -264,6 +267,10 @@ async fn heartbeat(State(state): State<Arc<LrsState>>) -> Response {
         StatusCode::INTERNAL_SERVER_ERROR
     };
     (code, axum::Json(json!({ "database": status.to_string() }))).into_response()
+}
+
+async fn openapi_json() -> Response {
+    axum::Json(openapi::document()).into_response()
 }
 
 async fn lbheartbeat() -> Response {
