@@ -6,6 +6,7 @@ use ralph_core::settings::Settings;
 use serde::{Deserialize, Serialize};
 
 use crate::LrsError;
+use crate::forwarding::XapiForwarding;
 
 /// The LRS settings, read from the top level of ralph's settings (environment variables
 /// `RALPH_<NAME>` in upper case, or `<name>` keys at the top of `ralph.toml`).
@@ -40,6 +41,10 @@ pub struct LrsConfig {
     /// empty: no CORS headers. A JSON list or a comma-separated string.
     #[serde(deserialize_with = "list_or_comma_separated")]
     pub runserver_cors_allow_origins: Vec<String>,
+    /// Other LRSs that receive a copy of the statements stored (`XAPI_FORWARDINGS`): a JSON list
+    /// of `{url, is_active, basic_username, basic_password, max_retries, timeout}`.
+    #[serde(deserialize_with = "crate::forwarding::forwardings_list")]
+    pub xapi_forwardings: Vec<XapiForwarding>,
 }
 
 fn list_or_comma_separated<'de, D>(deserializer: D) -> Result<Vec<String>, D::Error>
@@ -112,6 +117,7 @@ impl Default for LrsConfig {
             runserver_port: 8100,
             runserver_backend: "sqlite".to_owned(),
             runserver_cors_allow_origins: Vec::new(),
+            xapi_forwardings: Vec::new(),
         }
     }
 }
@@ -133,6 +139,9 @@ impl LrsConfig {
                  its own statements is restricted by authority"
                     .to_owned(),
             ));
+        }
+        for forwarding in &config.xapi_forwardings {
+            forwarding.check().map_err(LrsError::Config)?;
         }
         for origin in &config.runserver_cors_allow_origins {
             check_origin(origin).map_err(LrsError::Config)?;
@@ -205,6 +214,40 @@ mod tests {
             assert!(LrsConfig::from_settings(&settings).is_err(), "{bad}");
         }
         assert!(check_origin("http://[::1]:8080").is_ok());
+    }
+
+    #[test]
+    fn forwardings_are_read_from_ralph_json() {
+        let settings = SettingsLoader::new()
+            .env([(
+                "RALPH_XAPI_FORWARDINGS",
+                r#"[{"url": "http://127.0.0.1:9/xAPI/statements", "is_active": true,
+                     "basic_username": "u", "basic_password": "p", "max_retries": 2,
+                     "timeout": 1.5}]"#,
+            )])
+            .load()
+            .expect("load");
+        let config = LrsConfig::from_settings(&settings).expect("config");
+        assert_eq!(config.xapi_forwardings.len(), 1);
+        let forwarding = &config.xapi_forwardings[0];
+        assert_eq!(forwarding.url, "http://127.0.0.1:9/xAPI/statements");
+        assert_eq!(forwarding.max_retries, 2);
+        assert!((forwarding.timeout - 1.5).abs() < f64::EPSILON);
+        assert_eq!(forwarding.basic_password.expose(), "p");
+        assert!(
+            !format!("{config:?}").contains("\"p\""),
+            "the password never prints"
+        );
+
+        let settings = SettingsLoader::new()
+            .env([(
+                "RALPH_XAPI_FORWARDINGS",
+                r#"[{"url": "ftp://x", "is_active": true, "basic_username": "u",
+                     "basic_password": "p", "max_retries": 2, "timeout": 1}]"#,
+            )])
+            .load()
+            .expect("load");
+        assert!(LrsConfig::from_settings(&settings).is_err());
     }
 
     #[test]

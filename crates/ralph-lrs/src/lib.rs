@@ -32,6 +32,7 @@ pub mod auth;
 mod config;
 mod error;
 pub mod format;
+pub mod forwarding;
 pub mod openapi;
 mod statements;
 mod validate;
@@ -53,6 +54,7 @@ use serde_json::json;
 pub use auth::{AuthenticatedUser, Authenticator, Scope, UserCredentials};
 pub use config::LrsConfig;
 pub use error::LrsError;
+pub use forwarding::XapiForwarding;
 pub use validate::{validate_statement, version_is_supported};
 
 /// The header naming the xAPI version of a request or response.
@@ -69,6 +71,7 @@ pub struct LrsState {
     store: Arc<dyn LrsStore>,
     config: LrsConfig,
     auth: Authenticator,
+    forwarder: forwarding::Forwarder,
 }
 
 impl std::fmt::Debug for LrsState {
@@ -88,10 +91,12 @@ impl LrsState {
             Duration::from_secs(config.auth_cache_ttl),
             config.auth_cache_max_size,
         );
+        let forwarder = forwarding::Forwarder::new(&config.xapi_forwardings);
         Arc::new(Self {
             store,
             config,
             auth,
+            forwarder,
         })
     }
 

@@ -244,11 +244,28 @@ pub(crate) async fn post(
             )));
         }
     }
+    let copy = state.forwarder.is_active().then(|| statements.clone());
     let inserted = state
         .store
         .insert(user.target.as_deref(), statements)
         .await?;
+    if let Some(copy) = copy {
+        state.forwarder.forward(newly_stored(copy, &inserted));
+    }
     Ok(ids_response(inserted))
+}
+
+/// The statements of `statements` whose ids are in `inserted`, for forwarding.
+fn newly_stored(statements: Vec<Value>, inserted: &[String]) -> Vec<Value> {
+    let inserted: HashSet<&str> = inserted.iter().map(String::as_str).collect();
+    statements
+        .into_iter()
+        .filter(|s| {
+            s.get("id")
+                .and_then(Value::as_str)
+                .is_some_and(|id| inserted.contains(id))
+        })
+        .collect()
 }
 
 /// One rejected statement of a partial-success `POST`.
@@ -307,6 +324,10 @@ async fn post_partial(
         valid.push((index, statement));
     }
 
+    let copy = state
+        .forwarder
+        .is_active()
+        .then(|| valid.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>());
     let mut inserted = Vec::new();
     if !valid.is_empty() {
         let batch: Vec<Value> = valid.iter().map(|(_, s)| s.clone()).collect();
@@ -335,6 +356,9 @@ async fn post_partial(
             }
             Err(err) => return Err(err.into()),
         }
+    }
+    if let Some(copy) = copy {
+        state.forwarder.forward(newly_stored(copy, &inserted));
     }
     rejected.sort_by_key(|r| r.index);
     // Nothing stored because of refusals is a failure; statements all already stored are not.
@@ -402,10 +426,14 @@ pub(crate) async fn put(
         &rfc3339(now()),
         default_version(&headers),
     );
-    state
+    let copy = state.forwarder.is_active().then(|| statement.clone());
+    let inserted = state
         .store
         .insert(user.target.as_deref(), vec![statement])
         .await?;
+    if let Some(copy) = copy {
+        state.forwarder.forward(newly_stored(vec![copy], &inserted));
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

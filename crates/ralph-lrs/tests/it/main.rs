@@ -4,6 +4,7 @@
 mod auth;
 mod cors;
 mod e2e;
+mod forwarding;
 mod openapi;
 mod partial;
 mod statements;
