@@ -45,6 +45,15 @@ pub struct LrsConfig {
     /// of `{url, is_active, basic_username, basic_password, max_retries, timeout}`.
     #[serde(deserialize_with = "crate::forwarding::forwardings_list")]
     pub xapi_forwardings: Vec<XapiForwarding>,
+    /// How users authenticate: `basic` (the credentials file), `oidc` (bearer tokens of
+    /// `RUNSERVER_AUTH_OIDC_ISSUER_URI`), or both; a JSON list or comma-separated.
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub runserver_auth_backends: Vec<String>,
+    /// The OIDC issuer whose bearer tokens are accepted (its `iss`; discovery is read at
+    /// `{issuer}/.well-known/openid-configuration`).
+    pub runserver_auth_oidc_issuer_uri: Option<String>,
+    /// The audience bearer tokens must name in `aud`; unset: not checked.
+    pub runserver_auth_oidc_audience: Option<String>,
 }
 
 fn list_or_comma_separated<'de, D>(deserializer: D) -> Result<Vec<String>, D::Error>
@@ -118,6 +127,9 @@ impl Default for LrsConfig {
             runserver_backend: "sqlite".to_owned(),
             runserver_cors_allow_origins: Vec::new(),
             xapi_forwardings: Vec::new(),
+            runserver_auth_backends: vec!["basic".to_owned()],
+            runserver_auth_oidc_issuer_uri: None,
+            runserver_auth_oidc_audience: None,
         }
     }
 }
@@ -140,6 +152,7 @@ impl LrsConfig {
                     .to_owned(),
             ));
         }
+        config.check_auth_backends()?;
         for forwarding in &config.xapi_forwardings {
             forwarding.check().map_err(LrsError::Config)?;
         }
@@ -147,6 +160,43 @@ impl LrsConfig {
             check_origin(origin).map_err(LrsError::Config)?;
         }
         Ok(config)
+    }
+
+    /// Whether basic auth is enabled.
+    pub fn basic_enabled(&self) -> bool {
+        self.runserver_auth_backends
+            .iter()
+            .any(|b| b.eq_ignore_ascii_case("basic"))
+    }
+
+    /// Whether OIDC bearer tokens are enabled.
+    pub fn oidc_enabled(&self) -> bool {
+        self.runserver_auth_backends
+            .iter()
+            .any(|b| b.eq_ignore_ascii_case("oidc"))
+    }
+
+    fn check_auth_backends(&self) -> Result<(), LrsError> {
+        if self.runserver_auth_backends.is_empty() {
+            return Err(LrsError::Config(
+                "`RUNSERVER_AUTH_BACKENDS` cannot be empty; expected `basic`, `oidc` or both"
+                    .to_owned(),
+            ));
+        }
+        for backend in &self.runserver_auth_backends {
+            if !matches!(backend.to_ascii_lowercase().as_str(), "basic" | "oidc") {
+                return Err(LrsError::Config(format!(
+                    "`RUNSERVER_AUTH_BACKENDS`: unknown backend `{backend}`; expected `basic` or `oidc`"
+                )));
+            }
+        }
+        if self.oidc_enabled() && self.runserver_auth_oidc_issuer_uri.is_none() {
+            return Err(LrsError::Config(
+                "`RUNSERVER_AUTH_BACKENDS` has `oidc`: set `RUNSERVER_AUTH_OIDC_ISSUER_URI`"
+                    .to_owned(),
+            ));
+        }
+        Ok(())
     }
 
     /// The credentials file path.
@@ -248,6 +298,30 @@ mod tests {
             .load()
             .expect("load");
         assert!(LrsConfig::from_settings(&settings).is_err());
+    }
+
+    #[test]
+    fn auth_backends_are_checked() {
+        let load = |pairs: &[(&str, &str)]| {
+            let settings = SettingsLoader::new()
+                .env(pairs.iter().copied())
+                .load()
+                .expect("load");
+            LrsConfig::from_settings(&settings)
+        };
+        let config = load(&[
+            ("RALPH_RUNSERVER_AUTH_BACKENDS", "basic,oidc"),
+            ("RALPH_RUNSERVER_AUTH_OIDC_ISSUER_URI", "http://127.0.0.1:9"),
+            ("RALPH_RUNSERVER_AUTH_OIDC_AUDIENCE", "ralph"),
+        ])
+        .expect("config");
+        assert!(config.basic_enabled() && config.oidc_enabled());
+        assert_eq!(
+            config.runserver_auth_oidc_audience.as_deref(),
+            Some("ralph")
+        );
+        assert!(load(&[("RALPH_RUNSERVER_AUTH_BACKENDS", "oidc")]).is_err());
+        assert!(load(&[("RALPH_RUNSERVER_AUTH_BACKENDS", "basic,ldap")]).is_err());
     }
 
     #[test]

@@ -33,6 +33,7 @@ mod config;
 mod error;
 pub mod format;
 pub mod forwarding;
+pub mod oidc;
 pub mod openapi;
 mod statements;
 mod validate;
@@ -72,6 +73,7 @@ pub struct LrsState {
     config: LrsConfig,
     auth: Authenticator,
     forwarder: forwarding::Forwarder,
+    oidc: Option<oidc::OidcAuthenticator>,
 }
 
 impl std::fmt::Debug for LrsState {
@@ -92,11 +94,30 @@ impl LrsState {
             config.auth_cache_max_size,
         );
         let forwarder = forwarding::Forwarder::new(&config.xapi_forwardings);
+        let oidc = match (
+            &config.runserver_auth_oidc_issuer_uri,
+            config.oidc_enabled(),
+        ) {
+            (Some(issuer), true) => {
+                match oidc::OidcAuthenticator::new(
+                    issuer,
+                    config.runserver_auth_oidc_audience.clone(),
+                ) {
+                    Ok(oidc) => Some(oidc),
+                    Err(err) => {
+                        tracing::error!(target: "ralph", "OIDC disabled: {err}");
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
         Arc::new(Self {
             store,
             config,
             auth,
             forwarder,
+            oidc,
         })
     }
 
@@ -114,6 +135,17 @@ impl LrsState {
         let authorization = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
+        if let Some((scheme, token)) = authorization.and_then(|a| a.trim().split_once(' '))
+            && scheme.eq_ignore_ascii_case("bearer")
+        {
+            return match &self.oidc {
+                Some(oidc) => oidc.authenticate(token.trim()).await,
+                None => Err(LrsError::Unauthorized),
+            };
+        }
+        if !self.config.basic_enabled() {
+            return Err(LrsError::Unauthorized);
+        }
         self.auth.authenticate(authorization).await
     }
 }

@@ -5,6 +5,7 @@ mod auth;
 mod cors;
 mod e2e;
 mod forwarding;
+mod oidc;
 mod openapi;
 mod partial;
 mod statements;
