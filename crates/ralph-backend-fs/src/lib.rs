@@ -1,4 +1,5 @@
-//! The `fs` backend of ralph: files in a local directory.
+//! The `fs` backend of ralph: files in a local directory; and the `fs` LRS store, statements
+//! as JSON lines ([`FsLrsStore`], `ralph runserver -b fs`).
 //!
 //! Files are stored verbatim: what is written is read back byte for byte, so a gzip archive
 //! survives a round trip. Reads stream the files matching a glob, as raw chunks or as JSON records
@@ -24,12 +25,15 @@
 //! ```
 
 mod backend;
+mod lrs;
 mod settings;
 
 pub use backend::FsBackend;
-pub use settings::FsSettings;
+pub use lrs::FsLrsStore;
+pub use settings::{DEFAULT_LRS_FILE, FsLrsSettings, FsSettings};
 
 use async_trait::async_trait;
+use ralph_core::lrs::{LrsStore, LrsStoreFactory};
 use ralph_core::registry::{BackendContext, BackendFactory, Capabilities};
 use ralph_core::{DataBackend, Result};
 
@@ -49,5 +53,19 @@ impl BackendFactory for FsFactory {
 
     async fn open(settings: FsSettings, context: &BackendContext) -> Result<Box<dyn DataBackend>> {
         Ok(Box::new(FsBackend::new(settings, context.history())?))
+    }
+}
+
+/// Registers the `fs` LRS store (`ralph runserver -b fs`).
+pub struct FsLrsFactory;
+
+#[async_trait]
+impl LrsStoreFactory for FsLrsFactory {
+    type Settings = FsLrsSettings;
+    const NAME: &'static str = "fs";
+    const ABOUT: &'static str = "statements as JSON lines in a local file per target";
+
+    async fn open(settings: FsLrsSettings, _context: &BackendContext) -> Result<Box<dyn LrsStore>> {
+        Ok(Box::new(FsLrsStore::new(&settings)?))
     }
 }

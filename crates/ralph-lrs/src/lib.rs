@@ -9,6 +9,7 @@
 //! | `/xAPI/about` | `GET`, `HEAD` | none |
 //! | `/whoami` | `GET` | basic |
 //! | `/__heartbeat__`, `/__lbheartbeat__` | `GET` | none |
+//! | `/openapi.json` | `GET` | none |
 //!
 //! The LRS validates statements ([`validate_statement`]), sets `id` when missing, `stored`,
 //! `timestamp` when missing, `authority` and `version` when missing, and leaves storage rules
@@ -31,6 +32,9 @@ pub mod auth;
 mod config;
 mod error;
 pub mod format;
+pub mod forwarding;
+pub mod oidc;
+pub mod openapi;
 mod statements;
 mod validate;
 
@@ -51,6 +55,7 @@ use serde_json::json;
 pub use auth::{AuthenticatedUser, Authenticator, Scope, UserCredentials};
 pub use config::LrsConfig;
 pub use error::LrsError;
+pub use forwarding::XapiForwarding;
 pub use validate::{validate_statement, version_is_supported};
 
 /// The header naming the xAPI version of a request or response.
@@ -67,6 +72,8 @@ pub struct LrsState {
     store: Arc<dyn LrsStore>,
     config: LrsConfig,
     auth: Authenticator,
+    forwarder: forwarding::Forwarder,
+    oidc: Option<oidc::OidcAuthenticator>,
 }
 
 impl std::fmt::Debug for LrsState {
@@ -86,10 +93,31 @@ impl LrsState {
             Duration::from_secs(config.auth_cache_ttl),
             config.auth_cache_max_size,
         );
+        let forwarder = forwarding::Forwarder::new(&config.xapi_forwardings);
+        let oidc = match (
+            &config.runserver_auth_oidc_issuer_uri,
+            config.oidc_enabled(),
+        ) {
+            (Some(issuer), true) => {
+                match oidc::OidcAuthenticator::new(
+                    issuer,
+                    config.runserver_auth_oidc_audience.clone(),
+                ) {
+                    Ok(oidc) => Some(oidc),
+                    Err(err) => {
+                        tracing::error!(target: "ralph", "OIDC disabled: {err}");
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
         Arc::new(Self {
             store,
             config,
             auth,
+            forwarder,
+            oidc,
         })
     }
 
@@ -107,6 +135,17 @@ impl LrsState {
         let authorization = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
+        if let Some((scheme, token)) = authorization.and_then(|a| a.trim().split_once(' '))
+            && scheme.eq_ignore_ascii_case("bearer")
+        {
+            return match &self.oidc {
+                Some(oidc) => oidc.authenticate(token.trim()).await,
+                None => Err(LrsError::Unauthorized),
+            };
+        }
+        if !self.config.basic_enabled() {
+            return Err(LrsError::Unauthorized);
+        }
         self.auth.authenticate(authorization).await
     }
 }
@@ -116,7 +155,7 @@ pub fn router(state: Arc<LrsState>) -> Router {
     let statements = get(statements::get)
         .post(statements::post)
         .put(statements::put);
-    Router::new()
+    let mut app = Router::new()
         .route("/xAPI/statements", statements.clone())
         .route("/xAPI/statements/", statements)
         .route("/xAPI/about", get(about))
@@ -124,11 +163,50 @@ pub fn router(state: Arc<LrsState>) -> Router {
         .route("/whoami", get(whoami))
         .route("/__heartbeat__", get(heartbeat))
         .route("/__lbheartbeat__", get(lbheartbeat))
+        .route("/openapi.json", get(openapi_json))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(xapi_version))
-        .layer(DefaultBodyLimit::max(state.config.runserver_max_body_size))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(DefaultBodyLimit::max(state.config.runserver_max_body_size));
+    // Outside the version check: preflight requests carry no xAPI header.
+    if let Some(cors) = cors(&state.config) {
+        app = app.layer(cors);
+    }
+    app.layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The CORS layer of `RUNSERVER_CORS_ALLOW_ORIGINS`, as Ralph 5.1's: those origins, with
+/// credentials, methods `GET`, `POST`, `PUT`, `DELETE` and the headers xAPI clients send; no
+/// origins, no CORS headers. The xAPI response headers are exposed to the pages.
+fn cors(config: &LrsConfig) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::{HeaderName, Method};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let origins: Vec<HeaderValue> = config
+        .runserver_cors_allow_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_credentials(true)
+            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::USER_AGENT,
+                HeaderName::from_static("keep-alive"),
+                header::CONTENT_TYPE,
+                HeaderName::from_static(VERSION_HEADER),
+            ])
+            .expose_headers([
+                HeaderName::from_static(VERSION_HEADER),
+                HeaderName::from_static(CONSISTENT_THROUGH_HEADER),
+                header::LAST_MODIFIED,
+            ]),
+    )
 }
 
 /// Serves the LRS on `listener` until `shutdown` completes; requests in flight then finish.
@@ -237,6 +315,10 @@ async fn heartbeat(State(state): State<Arc<LrsState>>) -> Response {
         StatusCode::INTERNAL_SERVER_ERROR
     };
     (code, axum::Json(json!({ "database": status.to_string() }))).into_response()
+}
+
+async fn openapi_json() -> Response {
+    axum::Json(openapi::document()).into_response()
 }
 
 async fn lbheartbeat() -> Response {

@@ -183,28 +183,46 @@ fn ids_response(ids: Vec<String>) -> Response {
     }
 }
 
+/// Whether a `POST` stores what it can and reports the rest: `ignoreInvalid=true`, else
+/// `partialSuccess`, else `LRS_PARTIAL_SUCCESS_DEFAULT` (Ralph 5.1's precedence).
+fn partial_success(state: &LrsState, pairs: &[(String, String)]) -> Result<bool, LrsError> {
+    if bool_param(pairs, "ignoreInvalid")? {
+        return Ok(true);
+    }
+    if param(pairs, "partialSuccess").is_some() {
+        return bool_param(pairs, "partialSuccess");
+    }
+    Ok(state.config.lrs_partial_success_default)
+}
+
 /// `POST /xAPI/statements`: one statement or a list; 200 with the ids newly stored, 204 when
 /// all were already stored identically, 409 when an id is stored with a different content.
+/// With partial success, 200 with a report of what was stored and what was rejected, by index.
 pub(crate) async fn post(
     State(state): State<Arc<LrsState>>,
     headers: HeaderMap,
     query: Params,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, LrsError> {
-    params(query, &[])?;
+    let pairs = params(query, &["partialSuccess", "ignoreInvalid"])?;
     let user = state.authenticate(&headers).await?;
     require(&state, &user, Scope::StatementsWrite)?;
     check_content_type(&headers)?;
+    let partial = partial_success(&state, &pairs)?;
     let raw = body(raw)?;
     let (mut statements, batch) = match parse_json(&raw)? {
         Value::Array(items) => (items, true),
         single @ Value::Object(_) => (vec![single], false),
+        _ if partial => (vec![Value::Null], false),
         _ => {
             return Err(LrsError::BadRequest(
                 "the body must be a statement or a list of statements".to_owned(),
             ));
         }
     };
+    if partial {
+        return post_partial(&state, &headers, &user, statements).await;
+    }
     if statements.is_empty() {
         return Err(LrsError::BadRequest(
             "the list of statements cannot be empty".to_owned(),
@@ -226,11 +244,144 @@ pub(crate) async fn post(
             )));
         }
     }
+    let copy = state.forwarder.is_active().then(|| statements.clone());
     let inserted = state
         .store
         .insert(user.target.as_deref(), statements)
         .await?;
+    if let Some(copy) = copy {
+        state.forwarder.forward(newly_stored(copy, &inserted));
+    }
     Ok(ids_response(inserted))
+}
+
+/// The statements of `statements` whose ids are in `inserted`, for forwarding.
+fn newly_stored(statements: Vec<Value>, inserted: &[String]) -> Vec<Value> {
+    let inserted: HashSet<&str> = inserted.iter().map(String::as_str).collect();
+    statements
+        .into_iter()
+        .filter(|s| {
+            s.get("id")
+                .and_then(Value::as_str)
+                .is_some_and(|id| inserted.contains(id))
+        })
+        .collect()
+}
+
+/// One rejected statement of a partial-success `POST`.
+struct Rejected {
+    index: usize,
+    reason: String,
+    conflict: bool,
+}
+
+/// The partial-success `POST` (Ralph 5.1's `partialSuccess`): valid statements are stored, each
+/// invalid, duplicated, conflicting or refused one is reported with its index in the body.
+///
+/// The valid statements are first stored as one batch; when the store refuses the batch (a
+/// conflict, a voided voiding statement), they are stored one at a time so each refusal is
+/// reported on its own statement.
+async fn post_partial(
+    state: &LrsState,
+    headers: &HeaderMap,
+    user: &AuthenticatedUser,
+    items: Vec<Value>,
+) -> Result<Response, LrsError> {
+    let stored = rfc3339(now());
+    let version = default_version(headers);
+    let target = user.target.as_deref();
+    let empty = items.is_empty();
+    let mut rejected = Vec::new();
+    let mut valid: Vec<(usize, Value)> = Vec::new();
+    let mut ids = HashSet::new();
+    for (index, mut statement) in items.into_iter().enumerate() {
+        let reason = if !statement.is_object() {
+            Some("a statement must be a JSON object".to_owned())
+        } else {
+            validate_statement(&statement).err()
+        };
+        if let Some(reason) = reason {
+            rejected.push(Rejected {
+                index,
+                reason,
+                conflict: false,
+            });
+            continue;
+        }
+        enrich(&mut statement, user, &stored, version);
+        let id = statement["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if !ids.insert(id.clone()) {
+            rejected.push(Rejected {
+                index,
+                reason: format!("statement id `{id}` appears more than once in the request"),
+                conflict: false,
+            });
+            continue;
+        }
+        valid.push((index, statement));
+    }
+
+    let copy = state
+        .forwarder
+        .is_active()
+        .then(|| valid.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>());
+    let mut inserted = Vec::new();
+    if !valid.is_empty() {
+        let batch: Vec<Value> = valid.iter().map(|(_, s)| s.clone()).collect();
+        match state.store.insert(target, batch).await {
+            Ok(ids) => inserted = ids,
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    ralph_core::ErrorKind::Conflict | ralph_core::ErrorKind::InvalidInput
+                ) =>
+            {
+                for (index, statement) in valid {
+                    match state.store.insert(target, vec![statement]).await {
+                        Ok(ids) => inserted.extend(ids),
+                        Err(err) => match err.kind() {
+                            ralph_core::ErrorKind::Conflict
+                            | ralph_core::ErrorKind::InvalidInput => rejected.push(Rejected {
+                                index,
+                                conflict: err.kind() == ralph_core::ErrorKind::Conflict,
+                                reason: err.message().to_owned(),
+                            }),
+                            _ => return Err(err.into()),
+                        },
+                    }
+                }
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    if let Some(copy) = copy {
+        state.forwarder.forward(newly_stored(copy, &inserted));
+    }
+    rejected.sort_by_key(|r| r.index);
+    // Nothing stored because of refusals is a failure; statements all already stored are not.
+    let status = if empty {
+        StatusCode::BAD_REQUEST
+    } else if !inserted.is_empty() || rejected.is_empty() {
+        StatusCode::OK
+    } else if rejected.iter().any(|r| r.conflict) {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let errors: Vec<Value> = rejected
+        .iter()
+        .map(|r| json!({ "index": r.index, "reason": r.reason }))
+        .collect();
+    let report = json!({
+        "inserted": inserted.len(),
+        "rejected": rejected.len(),
+        "ids": inserted,
+        "errors": errors,
+    });
+    Ok((status, axum::Json(report)).into_response())
 }
 
 /// `PUT /xAPI/statements?statementId=…`: one statement with that id; 204 when stored or already
@@ -275,10 +426,14 @@ pub(crate) async fn put(
         &rfc3339(now()),
         default_version(&headers),
     );
-    state
+    let copy = state.forwarder.is_active().then(|| statement.clone());
+    let inserted = state
         .store
         .insert(user.target.as_deref(), vec![statement])
         .await?;
+    if let Some(copy) = copy {
+        state.forwarder.forward(newly_stored(vec![copy], &inserted));
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -1,5 +1,6 @@
 //! Integration tests of the `fs` backend: the shared behaviour suite, then fs specifics.
 
+mod lrs;
 mod specifics;
 mod suite;
 

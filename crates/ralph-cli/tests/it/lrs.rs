@@ -125,6 +125,80 @@ fn request(port: u16, path: &str) -> String {
     response
 }
 
+/// Starts `ralph {args} {path}` and returns it with the port it listens on.
+fn start(sandbox: &Sandbox, args: &[&str], path: &std::path::Path) -> (std::process::Child, u16) {
+    let mut child = sandbox
+        .ralph()
+        .args(args)
+        .arg(path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let port: u16 = loop {
+        let line = lines.next().expect("a log line").expect("utf8");
+        if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
+            break rest
+                .split(|c: char| !c.is_ascii_digit())
+                .next()
+                .and_then(|p| p.parse().ok())
+                .expect("port");
+        }
+    };
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, port)
+}
+
+fn stop(child: &mut std::process::Child) {
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "graceful stop exits 0: {status}");
+}
+
+#[test]
+fn runserver_serves_the_fs_store() {
+    let sandbox = Sandbox::fresh();
+    let auth = [
+        "auth",
+        "-u",
+        "alice",
+        "-p",
+        "pw",
+        "-s",
+        "all",
+        "-M",
+        "mailto:alice@example.org",
+        "-w",
+    ];
+    assert_code(&sandbox.run(&auth, b""), 0);
+    let dir = sandbox.path("lrs-data");
+    let (mut child, port) = start(
+        &sandbox,
+        &[
+            "runserver",
+            "-b",
+            "fs",
+            "-p",
+            "0",
+            "--fs-default-directory-path",
+        ],
+        &dir,
+    );
+    let heartbeat = request(port, "/__heartbeat__");
+    assert!(heartbeat.starts_with("HTTP/1.1 200"), "{heartbeat}");
+    let statements = request(port, "/xAPI/statements?verb=http%3A%2F%2Fexample.org%2Fv");
+    assert!(statements.contains("\"statements\":[]"), "{statements}");
+    assert!(dir.is_dir(), "the directory is created");
+    stop(&mut child);
+}
+
 #[test]
 fn runserver_serves_the_sqlite_store_and_stops_on_sigterm() {
     let sandbox = Sandbox::fresh();
@@ -142,26 +216,7 @@ fn runserver_serves_the_sqlite_store_and_stops_on_sigterm() {
     ];
     assert_code(&sandbox.run(&auth, b""), 0);
     let db = sandbox.path("data/lrs.sqlite3");
-    let mut child = sandbox
-        .ralph()
-        .args(["runserver", "-p", "0", "--sqlite-path"])
-        .arg(&db)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let port: u16 = loop {
-        let line = lines.next().expect("a log line").expect("utf8");
-        if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
-            break rest
-                .split(|c: char| !c.is_ascii_digit())
-                .next()
-                .and_then(|p| p.parse().ok())
-                .expect("port");
-        }
-    };
+    let (mut child, port) = start(&sandbox, &["runserver", "-p", "0", "--sqlite-path"], &db);
     let heartbeat = request(port, "/__heartbeat__");
     assert!(heartbeat.starts_with("HTTP/1.1 200"), "{heartbeat}");
     let whoami = request(port, "/whoami");
@@ -170,11 +225,5 @@ fn runserver_serves_the_sqlite_store_and_stops_on_sigterm() {
     assert!(statements.contains("\"statements\":[]"), "{statements}");
     assert!(db.exists(), "the database is created at --sqlite-path");
 
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    let status = child.wait().expect("wait");
-    assert!(status.success(), "graceful stop exits 0: {status}");
+    stop(&mut child);
 }

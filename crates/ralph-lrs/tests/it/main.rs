@@ -2,7 +2,12 @@
 //! end-to-end run over a socket.
 
 mod auth;
+mod cors;
 mod e2e;
+mod forwarding;
+mod oidc;
+mod openapi;
+mod partial;
 mod statements;
 
 use std::sync::Arc;

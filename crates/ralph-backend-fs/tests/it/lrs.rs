@@ -1,0 +1,114 @@
+//! The shared LRS store suite on the `fs` LRS store, and its file layout.
+
+use std::sync::Arc;
+
+use ralph_backend_fs::{FsLrsSettings, FsLrsStore};
+use ralph_core::lrs::{LrsStore, StatementQuery};
+use ralph_testkit::lrs;
+
+fn fresh() -> (FsLrsStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = FsLrsStore::new(&FsLrsSettings {
+        default_directory_path: dir.path().join("lrs"),
+        ..Default::default()
+    })
+    .expect("open");
+    (store, dir)
+}
+
+#[tokio::test]
+async fn insert_then_get() {
+    let (store, _dir) = fresh();
+    lrs::insert_then_get(&store).await;
+}
+
+#[tokio::test]
+async fn idempotence_and_conflicts() {
+    let (store, _dir) = fresh();
+    lrs::idempotence_and_conflicts(&store).await;
+}
+
+#[tokio::test]
+async fn filters() {
+    let (store, _dir) = fresh();
+    lrs::filters(&store).await;
+}
+
+#[tokio::test]
+async fn paging() {
+    let (store, _dir) = fresh();
+    lrs::paging(&store).await;
+}
+
+#[tokio::test]
+async fn voiding_rules() {
+    let (store, _dir) = fresh();
+    lrs::voiding_rules(&store).await;
+}
+
+#[tokio::test]
+async fn targets_are_disjoint() {
+    let (store, _dir) = fresh();
+    lrs::targets_are_disjoint(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers() {
+    let (store, _dir) = fresh();
+    lrs::concurrent_writers(Arc::new(store)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_all() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().to_owned();
+    let n = std::sync::atomic::AtomicU64::new(0);
+    lrs::run_all(|| {
+        let path = root.join(
+            n.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                .to_string(),
+        );
+        async move {
+            Arc::new(
+                FsLrsStore::new(&FsLrsSettings {
+                    default_directory_path: path,
+                    ..Default::default()
+                })
+                .expect("open"),
+            ) as Arc<dyn LrsStore>
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_write_is_appended_to_the_target_file() {
+    let (store, _dir) = fresh();
+    for n in 1..=3 {
+        store
+            .insert(
+                Some("tenant"),
+                vec![lrs::statement(n, "alice", "completed", "course")],
+            )
+            .await
+            .expect("each insert is accepted");
+    }
+    let file = store
+        .root()
+        .join("tenant")
+        .join(ralph_backend_fs::DEFAULT_LRS_FILE);
+    let text = std::fs::read_to_string(&file).expect("statements file");
+    assert_eq!(text.lines().count(), 3);
+    let page = store
+        .query(
+            Some("tenant"),
+            &StatementQuery {
+                limit: 10,
+                verb: Some("http://example.org/verbs/completed".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("query");
+    assert_eq!(page.statements.len(), 3, "the verb filter matches");
+}

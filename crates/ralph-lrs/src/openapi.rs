@@ -1,0 +1,265 @@
+//! The OpenAPI 3 description of the LRS routes, served at `/openapi.json`.
+
+use serde_json::{Value, json};
+
+fn param(name: &str, description: &str, schema: Value) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
+}
+
+fn error(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
+    })
+}
+
+fn version_header() -> Value {
+    json!({
+        "name": "X-Experience-API-Version", "in": "header", "required": true,
+        "description": "xAPI version of the request: 1.0.x or 2.0.x",
+        "schema": { "type": "string", "example": "1.0.3" }
+    })
+}
+
+fn statement_body() -> Value {
+    json!({
+        "required": true,
+        "content": { "application/json": { "schema": { "oneOf": [
+            { "$ref": "#/components/schemas/Statement" },
+            { "type": "array", "minItems": 1, "items": { "$ref": "#/components/schemas/Statement" } }
+        ] } } }
+    })
+}
+
+/// The OpenAPI 3.1 document of the LRS: every route, its parameters, bodies and answers.
+pub fn document() -> Value {
+    let string = json!({ "type": "string" });
+    let boolean = json!({ "type": "boolean", "default": false });
+    let uuid = json!({ "type": "string", "format": "uuid" });
+    let time = json!({ "type": "string", "format": "date-time" });
+    let get_params = json!([
+        version_header(),
+        param(
+            "statementId",
+            "the statement with this id (not voided)",
+            uuid.clone()
+        ),
+        param(
+            "voidedStatementId",
+            "the voided statement with this id",
+            uuid.clone()
+        ),
+        param(
+            "agent",
+            "JSON agent or identified group: the actor or object",
+            string.clone()
+        ),
+        param("verb", "verb id", string.clone()),
+        param("activity", "object activity id", string.clone()),
+        param("registration", "context registration", uuid),
+        param(
+            "related_activities",
+            "`activity` also matches context and sub-statement activities",
+            boolean.clone()
+        ),
+        param(
+            "related_agents",
+            "`agent` also matches authority, instructor, team, members, sub-statement agents",
+            boolean.clone()
+        ),
+        param("since", "stored strictly after", time.clone()),
+        param("until", "stored at or before", time),
+        param(
+            "limit",
+            "page size; 0 is the server maximum",
+            json!({ "type": "integer", "minimum": 0 })
+        ),
+        param(
+            "format",
+            "statement format",
+            json!({ "type": "string", "enum": ["exact", "ids", "canonical"], "default": "exact" })
+        ),
+        param(
+            "attachments",
+            "accepted; attachments are not returned",
+            boolean.clone()
+        ),
+        param("ascending", "oldest first", boolean.clone()),
+        param(
+            "mine",
+            "only statements whose authority is the user",
+            boolean.clone()
+        ),
+        param("cursor", "set in `more` links", string),
+    ]);
+    let get = json!({
+        "summary": "Get one statement or a page of statements",
+        "security": [{ "basic": [] }],
+        "parameters": get_params,
+        "responses": {
+            "200": {
+                "description": "the statement (by id) or a page of statements",
+                "content": { "application/json": { "schema": { "oneOf": [
+                    { "$ref": "#/components/schemas/Statement" },
+                    { "$ref": "#/components/schemas/StatementResult" }
+                ] } } }
+            },
+            "400": error("invalid parameter"),
+            "401": error("missing or wrong credentials"),
+            "403": error("scope missing"),
+            "404": error("no statement with this id")
+        }
+    });
+    let head = json!({
+        "summary": "Same as GET, without a body",
+        "security": [{ "basic": [] }],
+        "parameters": get["parameters"].clone(),
+        "responses": { "200": { "description": "the statement or page exists" } }
+    });
+    let post = json!({
+        "summary": "Store a statement or a list of statements",
+        "security": [{ "basic": [] }],
+        "parameters": [
+            version_header(),
+            param("partialSuccess", "store the valid statements and report the others (default: `LRS_PARTIAL_SUCCESS_DEFAULT`)", json!({ "type": "boolean" })),
+            param("ignoreInvalid", "alias of `partialSuccess=true`", boolean)
+        ],
+        "requestBody": statement_body(),
+        "responses": {
+            "200": {
+                "description": "ids of the statements newly stored, or the partial-success report",
+                "content": { "application/json": { "schema": { "oneOf": [
+                    { "type": "array", "items": { "type": "string", "format": "uuid" } },
+                    { "$ref": "#/components/schemas/PartialSuccess" }
+                ] } } }
+            },
+            "204": { "description": "all statements were already stored identically" },
+            "400": error("invalid statement or body"),
+            "401": error("missing or wrong credentials"),
+            "403": error("scope missing"),
+            "409": error("a different statement is stored with the same id"),
+            "413": error("the body is too large")
+        }
+    });
+    let put = json!({
+        "summary": "Store one statement under the given id",
+        "security": [{ "basic": [] }],
+        "parameters": [
+            version_header(),
+            { "name": "statementId", "in": "query", "required": true, "schema": { "type": "string", "format": "uuid" } }
+        ],
+        "requestBody": {
+            "required": true,
+            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Statement" } } }
+        },
+        "responses": {
+            "204": { "description": "stored, or already stored identically" },
+            "400": error("invalid statement, or id different from `statementId`"),
+            "401": error("missing or wrong credentials"),
+            "403": error("scope missing"),
+            "409": error("a different statement is stored with the same id"),
+            "413": error("the body is too large")
+        }
+    });
+    let statements = json!({ "get": get, "head": head, "post": post, "put": put });
+    let about = json!({ "get": {
+        "summary": "xAPI versions and extensions of the LRS",
+        "responses": { "200": { "description": "about", "content": { "application/json": { "schema": {
+            "type": "object",
+            "properties": {
+                "version": { "type": "array", "items": { "type": "string" } },
+                "extensions": { "type": "object" }
+            }
+        } } } } }
+    } });
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "ralph LRS",
+            "description": "xAPI Learning Record Store (statements resource) of ralph",
+            "version": env!("CARGO_PKG_VERSION")
+        },
+        "paths": {
+            "/xAPI/statements": statements.clone(),
+            "/xAPI/statements/": statements,
+            "/xAPI/about": about,
+            "/whoami": { "get": {
+                "summary": "The authenticated user: agent and scopes",
+                "security": [{ "basic": [] }],
+                "responses": {
+                    "200": { "description": "the user", "content": { "application/json": { "schema": {
+                        "type": "object",
+                        "properties": {
+                            "agent": { "type": "object" },
+                            "scopes": { "type": "array", "items": { "type": "string" } }
+                        }
+                    } } } },
+                    "401": error("missing or wrong credentials")
+                }
+            } },
+            "/__heartbeat__": { "get": {
+                "summary": "Store status",
+                "responses": {
+                    "200": { "description": "`{\"database\": \"ok\"}`" },
+                    "500": { "description": "`{\"database\": \"away\"}` or `{\"database\": \"error\"}`" }
+                }
+            } },
+            "/__lbheartbeat__": { "get": {
+                "summary": "The server answers",
+                "responses": { "200": { "description": "`null`" } }
+            } },
+            "/openapi.json": { "get": {
+                "summary": "This document",
+                "responses": { "200": { "description": "OpenAPI 3.1 document" } }
+            } }
+        },
+        "components": {
+            "securitySchemes": {
+                "basic": { "type": "http", "scheme": "basic" }
+            },
+            "schemas": {
+                "Statement": {
+                    "type": "object",
+                    "description": "an xAPI statement",
+                    "required": ["actor", "verb", "object"],
+                    "properties": {
+                        "id": { "type": "string", "format": "uuid" },
+                        "actor": { "type": "object" },
+                        "verb": { "type": "object" },
+                        "object": { "type": "object" },
+                        "result": { "type": "object" },
+                        "context": { "type": "object" },
+                        "timestamp": { "type": "string", "format": "date-time" },
+                        "stored": { "type": "string", "format": "date-time" },
+                        "authority": { "type": "object" },
+                        "version": { "type": "string" },
+                        "attachments": { "type": "array", "items": { "type": "object" } }
+                    }
+                },
+                "StatementResult": {
+                    "type": "object",
+                    "properties": {
+                        "statements": { "type": "array", "items": { "$ref": "#/components/schemas/Statement" } },
+                        "more": { "type": "string", "description": "link to the next page, or empty" }
+                    }
+                },
+                "PartialSuccess": {
+                    "type": "object",
+                    "properties": {
+                        "inserted": { "type": "integer" },
+                        "rejected": { "type": "integer" },
+                        "ids": { "type": "array", "items": { "type": "string" } },
+                        "errors": { "type": "array", "items": {
+                            "type": "object",
+                            "properties": { "index": { "type": "integer" }, "reason": { "type": "string" } }
+                        } }
+                    }
+                },
+                "Error": {
+                    "type": "object",
+                    "properties": { "detail": { "type": "string" } }
+                }
+            }
+        }
+    })
+}
