@@ -4,7 +4,7 @@
 //!   docs/conversions.md from the conversion table; with `--check`, fails when a file is stale
 //!   instead.
 //! - `bench lrs [--statements N] [--batch N] [--writers N] [--pages N]`: a load run of
-//!   `ralph runserver` on loopback (see [`bench`]).
+//!   `ralph runserver` on loopback (see the `bench` module).
 
 mod bench;
 
