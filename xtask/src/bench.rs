@@ -22,6 +22,11 @@ pub struct LrsBench {
     pub writers: usize,
     /// Pages read in the query phase.
     pub pages: usize,
+    /// Load an LRS already listening on this loopback port (e.g. the Python ralph) instead of
+    /// starting `ralph runserver`.
+    pub port: Option<u16>,
+    /// Basic-auth user and password of that LRS.
+    pub credentials: (String, String),
 }
 
 const USER: &str = "bench";
@@ -35,10 +40,10 @@ struct Http {
 }
 
 impl Http {
-    fn connect(port: u16) -> anyhow::Result<Self> {
+    fn connect(port: u16, (user, password): &(String, String)) -> anyhow::Result<Self> {
         let stream = TcpStream::connect(("127.0.0.1", port))?;
         stream.set_nodelay(true)?;
-        let auth = base64(&format!("{USER}:{PASSWORD}"));
+        let auth = base64(&format!("{user}:{password}"));
         Ok(Self {
             reader: BufReader::new(stream.try_clone()?),
             writer: stream,
@@ -150,6 +155,44 @@ impl Drop for Server {
 
 /// Runs the LRS load benchmark.
 pub fn lrs(root: &Path, options: &LrsBench) -> anyhow::Result<()> {
+    let mut server = None;
+    let mut cleanup = None;
+    let (port, credentials) = match options.port {
+        Some(port) => (port, options.credentials.clone()),
+        None => {
+            let (port, dir, child) = start_ralph(root)?;
+            server = Some(child);
+            cleanup = Some(dir);
+            (port, (USER.to_owned(), PASSWORD.to_owned()))
+        }
+    };
+    let started = Instant::now();
+    while Http::connect(port, &credentials).is_err() {
+        if started.elapsed() > Duration::from_secs(20) {
+            bail!("the LRS did not start");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    load(port, &credentials, options)?;
+    if let Some(dir) = &cleanup {
+        let size = std::fs::metadata(dir.join("lrs.sqlite3"))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        println!(
+            "database: {} MB for {} statements",
+            size / 1_000_000,
+            options.statements
+        );
+    }
+    drop(server);
+    if let Some(dir) = cleanup {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    Ok(())
+}
+
+/// Builds the release binary and starts `ralph runserver` on a fresh SQLite file.
+fn start_ralph(root: &Path) -> anyhow::Result<(u16, std::path::PathBuf, Server)> {
     let status = Command::new(env!("CARGO"))
         .current_dir(root)
         .args(["build", "--release", "--quiet", "-p", "ralph-cli"])
@@ -160,31 +203,32 @@ pub fn lrs(root: &Path, options: &LrsBench) -> anyhow::Result<()> {
     let ralph = root.join("target/release/ralph");
     let dir = std::env::temp_dir().join(format!("ralph-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let run = |args: &[&str]| {
-        Command::new(&ralph)
-            .args(args)
-            .env("RALPH_APP_DIR", &dir)
-            .stdout(Stdio::null())
-            .status()
-    };
-    run(&[
-        "auth",
-        "-u",
-        USER,
-        "-p",
-        PASSWORD,
-        "-s",
-        "all",
-        "-M",
-        "mailto:bench@example.org",
-        "-w",
-    ])?;
+    let status = Command::new(&ralph)
+        .args([
+            "-v",
+            "WARNING",
+            "auth",
+            "-u",
+            USER,
+            "-p",
+            PASSWORD,
+            "-s",
+            "all",
+            "-M",
+            "mailto:bench@example.org",
+            "-w",
+        ])
+        .env("RALPH_APP_DIR", &dir)
+        .stdout(Stdio::null())
+        .status()?;
+    if !status.success() {
+        bail!("ralph auth failed");
+    }
     let port = {
         let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
         probe.local_addr()?.port()
     };
-    let db = dir.join("lrs.sqlite3");
-    let _server = Server(
+    let server = Server(
         Command::new(&ralph)
             .args([
                 "runserver",
@@ -194,26 +238,24 @@ pub fn lrs(root: &Path, options: &LrsBench) -> anyhow::Result<()> {
                 &port.to_string(),
                 "--sqlite-path",
             ])
-            .arg(&db)
+            .arg(dir.join("lrs.sqlite3"))
             .env("RALPH_APP_DIR", &dir)
             .spawn()?,
     );
-    let started = Instant::now();
-    while Http::connect(port).is_err() {
-        if started.elapsed() > Duration::from_secs(20) {
-            bail!("the LRS did not start");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    Ok((port, dir, server))
+}
 
+/// The load and query phases against the LRS on `port`.
+fn load(port: u16, credentials: &(String, String), options: &LrsBench) -> anyhow::Result<()> {
     // Load: each writer posts every `writers`-th batch.
     let batches = options.statements.div_ceil(options.batch);
     let begin = Instant::now();
     let handles: Vec<_> = (0..options.writers)
         .map(|w| {
             let (batch, writers, total) = (options.batch, options.writers, options.statements);
+            let credentials = credentials.clone();
             std::thread::spawn(move || -> anyhow::Result<Vec<Duration>> {
-                let mut http = Http::connect(port)?;
+                let mut http = Http::connect(port, &credentials)?;
                 let mut latencies = Vec::new();
                 for b in (w..batches).step_by(writers) {
                     let body: Vec<String> = (b * batch..((b + 1) * batch).min(total))
@@ -249,7 +291,7 @@ pub fn lrs(root: &Path, options: &LrsBench) -> anyhow::Result<()> {
         ),
     ];
     for first in queries {
-        let mut http = Http::connect(port)?;
+        let mut http = Http::connect(port, credentials)?;
         let mut latencies = Vec::new();
         let mut path = first.clone();
         let mut count = 0;
@@ -277,13 +319,5 @@ pub fn lrs(root: &Path, options: &LrsBench) -> anyhow::Result<()> {
         };
         report(name, count, begin.elapsed(), latencies);
     }
-    let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
-    println!(
-        "database: {} MB for {} statements",
-        size / 1_000_000,
-        options.statements
-    );
-    drop(_server);
-    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

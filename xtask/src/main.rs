@@ -3,8 +3,9 @@
 //! - `codegen [--check]`: writes docs/backends.md from the backends' settings structs and
 //!   docs/conversions.md from the conversion table; with `--check`, fails when a file is stale
 //!   instead.
-//! - `bench lrs [--statements N] [--batch N] [--writers N] [--pages N]`: a load run of
-//!   `ralph runserver` on loopback (see the `bench` module).
+//! - `bench lrs [--statements N] [--batch N] [--writers N] [--pages N] [--port P --user U
+//!   --password W]`: a load run of `ralph runserver` on loopback, or of another LRS already
+//!   listening on port P (see the `bench` module).
 
 mod bench;
 
@@ -17,6 +18,11 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("codegen") => codegen(args.iter().any(|a| a == "--check")),
         Some("bench") if args.get(1).map(String::as_str) == Some("lrs") => {
+            let text = |name: &str| {
+                args.iter()
+                    .position(|a| a == name)
+                    .and_then(|i| args.get(i + 1).cloned())
+            };
             let value = |name: &str, default: usize| -> anyhow::Result<usize> {
                 match args.iter().position(|a| a == name) {
                     Some(i) => args
@@ -33,6 +39,14 @@ fn main() -> anyhow::Result<()> {
                     batch: value("--batch", 100)?,
                     writers: value("--writers", 4)?,
                     pages: value("--pages", 1000)?,
+                    port: match args.iter().position(|a| a == "--port") {
+                        Some(_) => Some(u16::try_from(value("--port", 0)?)?),
+                        None => None,
+                    },
+                    credentials: (
+                        text("--user").unwrap_or_else(|| "bench".to_owned()),
+                        text("--password").unwrap_or_else(|| "bench-password".to_owned()),
+                    ),
                 },
             )
         }
