@@ -142,8 +142,9 @@ fn default_version(headers: &HeaderMap) -> &'static str {
 
 /// Sets what the LRS owns: `id` when missing, `stored`, `timestamp` when missing, `authority`
 /// (the user's agent, unless the user has `authority/write` and gave one), `version` when
-/// missing.
+/// missing; single `contextActivities` become arrays.
 fn enrich(statement: &mut Value, user: &AuthenticatedUser, stored: &str, version: &str) {
+    crate::validate::normalize_context_activities(statement);
     let Some(map) = statement.as_object_mut() else {
         return;
     };

@@ -301,8 +301,9 @@ pub fn is_hex(s: &str, lengths: &[usize]) -> bool {
 
 /// Returns `true` when `s` is an ISO 8601 duration such as `PT1H30M`, `P1DT12.5S` or `P2W`.
 ///
-/// Components must appear in order (`Y M W D`, then `T H M S`), at least one is required, `T`
-/// must be followed by a time component, and only the last component may have a fraction.
+/// Components must appear in order (`Y M D`, then `T H M S`), at least one is required, `T`
+/// must be followed by a time component, and only the last component may have a fraction;
+/// weeks (`P2W`) stand alone.
 #[must_use]
 pub fn is_duration(s: &str) -> bool {
     let Some(rest) = s.strip_prefix('P') else {
@@ -312,6 +313,16 @@ pub fn is_duration(s: &str) -> bool {
         Some((d, t)) => (d, Some(t)),
         None => (rest, None),
     };
+    // Weeks stand alone in ISO 8601: `P4W`, never `P4W1D` or `P1WT2H`.
+    if date.contains('W')
+        && (time.is_some()
+            || !date.ends_with('W')
+            || date[..date.len() - 1]
+                .bytes()
+                .any(|b| !(b.is_ascii_digit() || b == b'.')))
+    {
+        return false;
+    }
     let mut state = DurationScan::default();
     if !state.scan(date, b"YMWD") {
         return false;
