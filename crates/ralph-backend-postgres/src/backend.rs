@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::PostgresSettings;
 use crate::query::{PostgresQuery, quote_table};
+use ralph_core::settings::SecretUrl;
 
 /// PostgreSQL tables of JSON records.
 #[derive(Clone)]
@@ -39,80 +40,23 @@ impl std::fmt::Debug for PostgresBackend {
 impl PostgresBackend {
     /// Connects to the server of `settings`, failing within the connect timeout.
     pub async fn connect(settings: PostgresSettings) -> Result<Self> {
-        let mut config = tokio_postgres::Config::from_str(settings.connection_string.expose())
-            .map_err(|err| {
-                Error::config(format!(
-                    "setting `backends.data.postgres.connection_string`: invalid `{}`: {err}",
-                    settings.connection_string
-                ))
-            })?;
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(
-                Duration::try_from_secs_f64(settings.connect_timeout)
-                    .unwrap_or(Duration::from_secs(5)),
-            );
-        }
-        if config.get_application_name().is_none() {
-            config.application_name("ralph");
-        }
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(settings.pool_size.max(1))
-            .build()
-            .map_err(|err| Error::config(format!("postgres pool: {err}")))?;
-        let backend = Self { settings, pool };
-        // Connect now, so that a wrong address or password shows at once.
-        drop(backend.client().await?);
-        Ok(backend)
+        let pool = connect_pool(
+            &settings.connection_string,
+            "backends.data.postgres.connection_string",
+            settings.pool_size,
+            settings.connect_timeout,
+        )
+        .await?;
+        Ok(Self { settings, pool })
     }
 
     async fn client(&self) -> Result<Object> {
-        self.pool.get().await.map_err(|err| match err {
-            deadpool_postgres::PoolError::Backend(err) => self.error(err),
-            other => Error::new(
-                ErrorKind::Unavailable,
-                format!(
-                    "postgres at `{}`: {other}",
-                    self.settings.connection_string.host_port()
-                ),
-            ),
-        })
+        pool_client(&self.pool, &self.settings.connection_string).await
     }
 
     /// A PostgreSQL error as a ralph error naming the server.
     fn error(&self, err: tokio_postgres::Error) -> Error {
-        let server = self.settings.connection_string.host_port();
-        let kind = match err.code() {
-            Some(code) if *code == SqlState::UNDEFINED_TABLE => ErrorKind::NotFound,
-            Some(code)
-                if *code == SqlState::INVALID_PASSWORD
-                    || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
-            {
-                ErrorKind::PermissionDenied
-            }
-            Some(code) if *code == SqlState::UNIQUE_VIOLATION => ErrorKind::Conflict,
-            Some(_) => ErrorKind::Backend,
-            None => ErrorKind::Unavailable,
-        };
-        let detail = match err.as_db_error() {
-            Some(db) => db.message().to_owned(),
-            None => {
-                let mut text = err.to_string();
-                let mut source = std::error::Error::source(&err);
-                while let Some(cause) = source {
-                    text.push_str(&format!(": {cause}"));
-                    source = cause.source();
-                }
-                text
-            }
-        };
-        Error::new(kind, format!("postgres at `{server}`: {detail}"))
+        pg_error(&self.settings.connection_string, err)
     }
 
     fn table(&self, target: Option<&str>) -> Result<(String, String)> {
@@ -519,4 +463,84 @@ impl Readable for PostgresBackend {
             .boxed(),
         )
     }
+}
+
+/// A pool of connections to `url` (the setting `key`), checked by connecting once now so that a
+/// wrong address or password shows at once.
+pub(crate) async fn connect_pool(
+    url: &SecretUrl,
+    key: &str,
+    pool_size: usize,
+    connect_timeout: f64,
+) -> Result<Pool> {
+    let mut config = tokio_postgres::Config::from_str(url.expose())
+        .map_err(|err| Error::config(format!("setting `{key}`: invalid `{url}`: {err}")))?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(
+            Duration::try_from_secs_f64(connect_timeout).unwrap_or(Duration::from_secs(5)),
+        );
+    }
+    if config.get_application_name().is_none() {
+        config.application_name("ralph");
+    }
+    let manager = Manager::from_config(
+        config,
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    let pool = Pool::builder(manager)
+        .max_size(pool_size.max(1))
+        .build()
+        .map_err(|err| Error::config(format!("postgres pool: {err}")))?;
+    drop(pool_client(&pool, url).await?);
+    Ok(pool)
+}
+
+/// A connection from `pool`, with errors naming the server.
+pub(crate) async fn pool_client(pool: &Pool, url: &SecretUrl) -> Result<Object> {
+    pool.get().await.map_err(|err| match err {
+        deadpool_postgres::PoolError::Backend(err) => pg_error(url, err),
+        other => Error::new(
+            ErrorKind::Unavailable,
+            format!("postgres at `{}`: {other}", url.host_port()),
+        ),
+    })
+}
+
+/// A PostgreSQL error as a ralph error naming the server (`host:port`, never the password).
+pub(crate) fn pg_error(url: &SecretUrl, err: tokio_postgres::Error) -> Error {
+    let server = url.host_port();
+    let kind = match err.code() {
+        Some(code) if *code == SqlState::UNDEFINED_TABLE => ErrorKind::NotFound,
+        Some(code)
+            if *code == SqlState::INVALID_PASSWORD
+                || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
+        {
+            ErrorKind::PermissionDenied
+        }
+        Some(code) if *code == SqlState::UNIQUE_VIOLATION => ErrorKind::Conflict,
+        Some(code)
+            if *code == SqlState::UNTRANSLATABLE_CHARACTER
+                || *code == SqlState::CHARACTER_NOT_IN_REPERTOIRE =>
+        {
+            ErrorKind::InvalidInput
+        }
+        Some(_) => ErrorKind::Backend,
+        None => ErrorKind::Unavailable,
+    };
+    let detail = match err.as_db_error() {
+        Some(db) => db.message().to_owned(),
+        None => {
+            let mut text = err.to_string();
+            let mut source = std::error::Error::source(&err);
+            while let Some(cause) = source {
+                text.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            text
+        }
+    };
+    Error::new(kind, format!("postgres at `{server}`: {detail}"))
 }

@@ -33,3 +33,32 @@ impl Default for PostgresSettings {
         }
     }
 }
+
+/// Settings of the `postgres` LRS store (`backends.lrs.postgres`,
+/// `RALPH_BACKENDS__LRS__POSTGRES__…`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct PostgresLrsSettings {
+    /// Connection string, `postgres://user[:password]@host[:port]/database` (or the
+    /// `host=... user=...` form); the password never prints. TLS is not supported yet.
+    pub connection_string: SecretUrl,
+    /// Prefix of the store's tables (`<prefix>statements`, `<prefix>statement_agents`,
+    /// `<prefix>statement_activities`), created when missing: letters, digits and `_`, at most
+    /// 30 characters.
+    pub table_prefix: String,
+    /// Connections kept open at most.
+    pub pool_size: usize,
+    /// Seconds to wait for a connection before giving up.
+    pub connect_timeout: f64,
+}
+
+impl Default for PostgresLrsSettings {
+    fn default() -> Self {
+        Self {
+            connection_string: SecretUrl::new("postgres://postgres@127.0.0.1:5432/ralph"),
+            table_prefix: "xapi_".to_owned(),
+            pool_size: 8,
+            connect_timeout: 5.0,
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! Integration tests of the `postgres` backend against a real server (`RALPH_TEST_POSTGRES_URL`).
 
+mod lrs;
 mod specifics;
 mod suite;
 

@@ -227,3 +227,75 @@ fn runserver_serves_the_sqlite_store_and_stops_on_sigterm() {
 
     stop(&mut child);
 }
+
+fn post(port: u16, path: &str, body: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let token = "YWxpY2U6cHc="; // alice:pw
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic {token}\r\n\
+         X-Experience-API-Version: 1.0.3\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    response
+}
+
+#[test]
+fn runserver_serves_the_postgres_store() {
+    let Some(url) = ralph_testkit::server_url("RALPH_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let sandbox = Sandbox::fresh();
+    let auth = [
+        "auth",
+        "-u",
+        "alice",
+        "-p",
+        "pw",
+        "-s",
+        "all",
+        "-M",
+        "mailto:alice@example.org",
+        "-w",
+    ];
+    assert_code(&sandbox.run(&auth, b""), 0);
+    // A fixed prefix and statement: reruns (even concurrent ones) store the same statement,
+    // which is idempotent, and leave no new tables behind.
+    let (mut child, port) = start(
+        &sandbox,
+        &[
+            "runserver",
+            "-b",
+            "postgres",
+            "-p",
+            "0",
+            "--postgres-table-prefix",
+            "ralph_cli_test_",
+            "--postgres-connection-string",
+        ],
+        std::path::Path::new(&url),
+    );
+    let heartbeat = request(port, "/__heartbeat__");
+    assert!(heartbeat.starts_with("HTTP/1.1 200"), "{heartbeat}");
+    let id = "7d3c1b6e-2a4f-4c1e-9b0a-5e8f6d4c3b2a";
+    let statement = format!(
+        r#"{{"id": "{id}", "actor": {{"mbox": "mailto:cli@example.org"}},
+            "verb": {{"id": "http://example.org/verbs/ran"}},
+            "object": {{"id": "http://example.org/activities/runserver"}},
+            "timestamp": "2024-01-15T10:00:00+00:00"}}"#
+    );
+    let stored = post(port, "/xAPI/statements", &statement);
+    // 200 with the id when new, 204 when an earlier run already stored it.
+    assert!(
+        stored.starts_with("HTTP/1.1 200") || stored.starts_with("HTTP/1.1 204"),
+        "{stored}"
+    );
+    let found = request(port, &format!("/xAPI/statements?statementId={id}"));
+    assert!(found.starts_with("HTTP/1.1 200"), "{found}");
+    assert!(found.contains("mailto:cli@example.org"), "{found}");
+    stop(&mut child);
+}

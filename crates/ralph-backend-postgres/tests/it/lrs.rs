@@ -1,0 +1,182 @@
+//! The shared LRS store suite on the `postgres` store, each test on its own table prefix.
+
+use std::sync::Arc;
+
+use ralph_backend_postgres::{PostgresLrsSettings, PostgresStore};
+use ralph_core::ErrorKind;
+use ralph_core::lrs::{LrsStore, StatementQuery};
+use ralph_core::settings::SecretUrl;
+use ralph_testkit::lrs;
+
+/// Settings of a store on the test server with a table prefix no other test uses, or `None`
+/// when the test is skipped.
+fn settings() -> Option<PostgresLrsSettings> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let url = ralph_testkit::server_url("RALPH_TEST_POSTGRES_URL")?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    Some(PostgresLrsSettings {
+        connection_string: SecretUrl::new(url),
+        table_prefix: format!(
+            "t{}_{nanos}_{}_",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ),
+        ..Default::default()
+    })
+}
+
+/// A fresh store, or `None` when the test is skipped.
+async fn fresh() -> Option<PostgresStore> {
+    Some(
+        PostgresStore::open(settings()?)
+            .await
+            .expect("open the postgres store"),
+    )
+}
+
+/// Runs `check` on a fresh store, then drops its tables.
+macro_rules! on_fresh_store {
+    ($check:path) => {{
+        let Some(store) = fresh().await else { return };
+        $check(&store).await;
+        store.drop_tables().await.expect("drop tables");
+    }};
+}
+
+#[tokio::test]
+async fn insert_then_get() {
+    on_fresh_store!(lrs::insert_then_get);
+}
+
+#[tokio::test]
+async fn idempotence_and_conflicts() {
+    on_fresh_store!(lrs::idempotence_and_conflicts);
+}
+
+#[tokio::test]
+async fn filters() {
+    on_fresh_store!(lrs::filters);
+}
+
+#[tokio::test]
+async fn paging() {
+    on_fresh_store!(lrs::paging);
+}
+
+#[tokio::test]
+async fn voiding_rules() {
+    on_fresh_store!(lrs::voiding_rules);
+}
+
+#[tokio::test]
+async fn targets_are_disjoint() {
+    on_fresh_store!(lrs::targets_are_disjoint);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers() {
+    let Some(store) = fresh().await else { return };
+    lrs::concurrent_writers(Arc::new(store.clone())).await;
+    store.drop_tables().await.expect("drop tables");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_on_the_same_tables_never_store_an_id_twice() {
+    let Some(settings) = settings() else { return };
+    let (a, b) = tokio::join!(
+        PostgresStore::open(settings.clone()),
+        PostgresStore::open(settings)
+    );
+    let (a, b) = (a.expect("open a"), b.expect("open b"));
+    let shared = lrs::statement(1, "alice", "completed", "course");
+    let mut tasks = Vec::new();
+    for n in 0..20_u64 {
+        let store = if n % 2 == 0 { a.clone() } else { b.clone() };
+        let shared = shared.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .insert(
+                    None,
+                    vec![lrs::statement(100 + n, "bob", "failed", "quiz"), shared],
+                )
+                .await
+        }));
+    }
+    let mut inserted = 0;
+    for task in tasks {
+        inserted += task.await.expect("task").expect("insert").len();
+    }
+    assert_eq!(inserted, 21);
+    assert_eq!(
+        a.targets().await.expect("targets"),
+        vec![(String::new(), 21)]
+    );
+    a.drop_tables().await.expect("drop tables");
+}
+
+#[tokio::test]
+async fn a_failed_batch_stores_nothing_and_bad_input_is_refused() {
+    let Some(store) = fresh().await else { return };
+    let ok = lrs::statement(1, "alice", "completed", "course");
+    let mut nul = lrs::statement(2, "alice", "completed", "course");
+    nul["verb"]["id"] = serde_json::json!("http://example.org/\u{0}");
+    let err = store
+        .insert(None, vec![ok, nul])
+        .await
+        .expect_err("NUL in text");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    let err = store
+        .insert(None, vec![serde_json::json!({"verb": {}})])
+        .await
+        .expect_err("no id");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    let page = store
+        .query(
+            None,
+            &StatementQuery {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("query");
+    assert!(page.statements.is_empty(), "nothing of the batch stored");
+    let err = store
+        .query(
+            None,
+            &StatementQuery {
+                limit: 10,
+                cursor: Some("nope".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect_err("bad cursor");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    store.drop_tables().await.expect("drop tables");
+}
+
+#[tokio::test]
+async fn bad_prefixes_and_unreachable_servers_fail_clearly() {
+    let err = PostgresStore::open(PostgresLrsSettings {
+        table_prefix: "bad-prefix".into(),
+        ..Default::default()
+    })
+    .await
+    .expect_err("bad prefix");
+    assert!(err.to_string().contains("table_prefix"), "{err}");
+    let err = PostgresStore::open(PostgresLrsSettings {
+        connection_string: SecretUrl::new("postgres://u:secret@127.0.0.1:9/ralph"),
+        connect_timeout: 1.0,
+        ..Default::default()
+    })
+    .await
+    .expect_err("nothing listens on port 9");
+    let text = err.to_string();
+    assert!(text.contains("127.0.0.1:9"), "{text}");
+    assert!(!text.contains("secret"), "{text}");
+}
