@@ -204,3 +204,79 @@ async fn an_unreachable_server_is_named_within_the_timeout() {
     assert!(err.to_string().contains("127.0.0.1:1"), "{err}");
     assert!(!err.to_string().contains("secret"), "{err}");
 }
+
+/// The connection of a killed write is dropped by the server mid-stream: the error says how many
+/// records were committed, and exactly those are in the table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_killed_mid_write_reports_what_was_committed() {
+    let Some(mut settings) = crate::settings() else {
+        return;
+    };
+    // A name of its own, so that only this test's connections are terminated.
+    let name = format!("ralph_kill_{}", std::process::id());
+    let url = settings.connection_string.expose().to_owned();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    settings.connection_string = SecretUrl::new(format!("{url}{separator}application_name={name}"));
+    settings.default_chunk_size = 2_000;
+    let backend = PostgresBackend::connect(settings).await.expect("connect");
+    let table = unique("kill");
+    let writer = {
+        let backend = backend.clone();
+        let table = table.clone();
+        tokio::spawn(async move {
+            backend
+                .write(
+                    ralph_testkit::generated_lines(2_000_000),
+                    WriteOptions {
+                        target: Some(table),
+                        ..Default::default()
+                    },
+                )
+                .await
+        })
+    };
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("observer");
+    tokio::spawn(connection);
+    // Wait until some chunks are committed, then end every connection of the writer.
+    let count = format!("SELECT count(*) FROM \"{table}\"");
+    let started = std::time::Instant::now();
+    loop {
+        let committed: i64 = match client.query_one(&count, &[]).await {
+            Ok(row) => row.get(0),
+            Err(_) => 0, // the table is created by the first write
+        };
+        if committed >= 10_000 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the write does not progress"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Keep terminating them: a connection the pool opens again is ended too, until the write
+    // gives up.
+    while !writer.is_finished() {
+        client
+            .execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", &[&name])
+            .await
+            .expect("terminate");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the write never fails"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let err = writer
+        .await
+        .expect("writer task")
+        .expect_err("the write loses its connection");
+    let written = err
+        .written()
+        .expect("the error says how many records were committed");
+    let stored: i64 = client.query_one(&count, &[]).await.expect("count").get(0);
+    assert_eq!(u64::try_from(stored).expect("count"), written, "{err}");
+    assert!(written >= 10_000 && written < 2_000_000, "{written}");
+}
