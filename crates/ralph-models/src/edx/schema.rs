@@ -125,7 +125,8 @@ fn course_key(b: &[u8]) -> bool {
     let Some(first) = rest[1..].iter().position(|&c| c == b'+').map(|i| i + 1) else {
         return false;
     };
-    rest[first + 2..rest.len() - 1].contains(&b'+')
+    let (start, end) = (first + 2, rest.len() - 1);
+    start < end && rest[start..end].contains(&b'+')
 }
 
 fn compile(pat: Pat) -> Regex {
@@ -148,6 +149,9 @@ mod tests {
             "course-v1:A++C",
             "course-v1:A+B+",
             "course-v1:A+B",
+            "course-v1:FUN+1",
+            "course-v1:FUN+12",
+            "course-v1:AB+CD",
             "course-v1:A+B+C+D",
             "course-v1:A++B+",
             "course-v1:A+\n+C",
