@@ -181,12 +181,15 @@ impl PostgresBackend {
     }
 }
 
-/// The id of a record as a UUID; `create` generates one when the record has none.
+/// The id of a record as a UUID; `create` and `index` generate one when the record has none.
 fn record_uuid(value: &Value, op: OperationType) -> Result<Uuid> {
     match value.get("id") {
         Some(Value::String(s)) => Uuid::parse_str(s)
             .map_err(|_| Error::invalid_input(format!("`id` `{s}` is not a UUID"))),
-        Some(Value::Null) | None if op == OperationType::Create => Ok(Uuid::new_v4()),
+        // New records without an id (edX events) get one, as Elasticsearch gives one.
+        Some(Value::Null) | None if matches!(op, OperationType::Create | OperationType::Index) => {
+            Ok(Uuid::new_v4())
+        }
         Some(other) => Err(Error::invalid_input(format!(
             "`id` {other} is not a UUID string"
         ))),

@@ -150,16 +150,22 @@ async fn records_without_a_uuid_id_are_refused_or_given_one() {
         .await
         .expect_err("index needs a uuid");
     assert!(err.to_string().contains("not a UUID"), "{err}");
-    let report = write(
+    for op in [Some(OperationType::Create), None] {
+        let report = write(&p, &table, &[json!({"no": "id"})], op, false)
+            .await
+            .expect("a record without id is given one");
+        assert_eq!(report.written, 1);
+    }
+    let err = write(
         &p,
         &table,
         &[json!({"no": "id"})],
-        Some(OperationType::Create),
+        Some(OperationType::Update),
         false,
     )
     .await
-    .expect("create");
-    assert_eq!(report.written, 1);
+    .expect_err("update needs an id");
+    assert!(err.to_string().contains("needs an `id`"), "{err}");
 }
 
 #[tokio::test]
