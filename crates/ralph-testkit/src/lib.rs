@@ -426,3 +426,19 @@ pub fn server_url(var: &str) -> Option<String> {
         }
     }
 }
+
+/// A name no other test of any process uses (`{prefix}_{pid}_{nanos}_{n}`), made of letters,
+/// digits and `_` so that it is a valid table, stream or file name everywhere.
+pub fn unique_name(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!(
+        "{prefix}_{}_{nanos}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}

@@ -31,17 +31,7 @@ impl Redis {
 
 /// A stream name no other test uses.
 pub fn unique(prefix: &str) -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!(
-        "ralph-test-{prefix}-{}-{nanos}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
+    ralph_testkit::unique_name(&format!("ralph_test_{prefix}"))
 }
 
 impl Harness for Redis {
