@@ -6,6 +6,8 @@
 //! | route | methods | auth |
 //! |---|---|---|
 //! | `/xAPI/statements`, `/xAPI/statements/` | `POST`, `PUT`, `GET`, `HEAD` | basic |
+//! | `/xAPI/activities/state`, `/xAPI/activities/profile`, `/xAPI/agents/profile` | `GET`, `HEAD`, `PUT`, `POST`, `DELETE` | basic |
+//! | `/xAPI/activities`, `/xAPI/agents` | `GET`, `HEAD` | basic |
 //! | `/xAPI/about` | `GET`, `HEAD` | none |
 //! | `/whoami` | `GET` | basic |
 //! | `/__heartbeat__`, `/__lbheartbeat__` | `GET` | none |
@@ -30,6 +32,8 @@
 
 pub mod auth;
 mod config;
+mod definitions;
+mod documents;
 mod error;
 pub mod format;
 pub mod forwarding;
@@ -158,6 +162,11 @@ pub fn router(state: Arc<LrsState>) -> Router {
     let mut app = Router::new()
         .route("/xAPI/statements", statements.clone())
         .route("/xAPI/statements/", statements)
+        .route("/xAPI/activities", get(definitions::activities))
+        .route("/xAPI/activities/", get(definitions::activities))
+        .route("/xAPI/agents", get(definitions::agents))
+        .route("/xAPI/agents/", get(definitions::agents))
+        .merge(documents::routes())
         .route("/xAPI/about", get(about))
         .route("/xAPI/about/", get(about))
         .route("/whoami", get(whoami))

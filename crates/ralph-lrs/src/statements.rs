@@ -17,9 +17,9 @@ use crate::format::{Format, accept_languages, apply};
 use crate::validate::validate_statement;
 use crate::{CONSISTENT_THROUGH_HEADER, LrsError, LrsState, VERSION_HEADER};
 
-type Params = Result<Query<Vec<(String, String)>>, QueryRejection>;
+pub(crate) type Params = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
-fn params(query: Params, allowed: &[&str]) -> Result<Vec<(String, String)>, LrsError> {
+pub(crate) fn params(query: Params, allowed: &[&str]) -> Result<Vec<(String, String)>, LrsError> {
     let Query(pairs) = query.map_err(|e| LrsError::BadRequest(e.body_text()))?;
     let mut seen = HashSet::new();
     for (key, _) in &pairs {
@@ -37,14 +37,14 @@ fn params(query: Params, allowed: &[&str]) -> Result<Vec<(String, String)>, LrsE
     Ok(pairs)
 }
 
-fn param<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+pub(crate) fn param<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
     pairs
         .iter()
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.as_str())
 }
 
-fn bool_param(pairs: &[(String, String)], key: &str) -> Result<bool, LrsError> {
+pub(crate) fn bool_param(pairs: &[(String, String)], key: &str) -> Result<bool, LrsError> {
     match param(pairs, key) {
         None => Ok(false),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
@@ -55,13 +55,13 @@ fn bool_param(pairs: &[(String, String)], key: &str) -> Result<bool, LrsError> {
     }
 }
 
-fn uuid_param(key: &str, value: &str) -> Result<String, LrsError> {
+pub(crate) fn uuid_param(key: &str, value: &str) -> Result<String, LrsError> {
     uuid::Uuid::try_parse(value)
         .map(|_| value.to_owned())
         .map_err(|_| LrsError::BadRequest(format!("parameter `{key}`: must be a UUID")))
 }
 
-fn time_param(key: &str, value: &str) -> Result<DateTime<Utc>, LrsError> {
+pub(crate) fn time_param(key: &str, value: &str) -> Result<DateTime<Utc>, LrsError> {
     DateTime::parse_from_rfc3339(value)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| {
@@ -71,7 +71,7 @@ fn time_param(key: &str, value: &str) -> Result<DateTime<Utc>, LrsError> {
         })
 }
 
-fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, LrsError> {
+pub(crate) fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, LrsError> {
     body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             LrsError::PayloadTooLarge("the request body is too large".to_owned())
@@ -104,12 +104,16 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), LrsError> {
     }
 }
 
-fn parse_json(bytes: &[u8]) -> Result<Value, LrsError> {
+pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value, LrsError> {
     serde_json::from_slice(bytes)
         .map_err(|e| LrsError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
-fn require(state: &LrsState, user: &AuthenticatedUser, scope: Scope) -> Result<(), LrsError> {
+pub(crate) fn require(
+    state: &LrsState,
+    user: &AuthenticatedUser,
+    scope: Scope,
+) -> Result<(), LrsError> {
     if state.config.lrs_restrict_by_scopes && !user.has(scope) {
         return Err(LrsError::Forbidden(format!(
             "access not authorized to scope: `{}`",
@@ -119,15 +123,15 @@ fn require(state: &LrsState, user: &AuthenticatedUser, scope: Scope) -> Result<(
     Ok(())
 }
 
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     Utc::now()
 }
 
-fn rfc3339(at: DateTime<Utc>) -> String {
+pub(crate) fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, false)
 }
 
-fn http_date(at: DateTime<Utc>) -> HeaderValue {
+pub(crate) fn http_date(at: DateTime<Utc>) -> HeaderValue {
     HeaderValue::from_str(&at.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
         .unwrap_or_else(|_| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
 }
@@ -458,7 +462,7 @@ const GET_PARAMS: &[&str] = &[
 ];
 
 /// Percent-encodes a query component (everything but RFC 3986 unreserved characters).
-fn encode(value: &str) -> String {
+pub(crate) fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
