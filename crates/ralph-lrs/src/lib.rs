@@ -37,8 +37,10 @@ mod documents;
 mod error;
 pub mod format;
 pub mod forwarding;
+mod multipart;
 pub mod oidc;
 pub mod openapi;
+mod signature;
 mod statements;
 mod validate;
 
