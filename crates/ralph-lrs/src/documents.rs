@@ -7,7 +7,7 @@
 //! - `PUT` replaces the document. `If-Match` (an ETag or `*`) and `If-None-Match: *` make it
 //!   conditional (412 when they do not hold). Without either header, a `PUT` over an existing
 //!   profile document — and, for xAPI 2.0 clients, state document — is refused with 409, as the
-//!   specification asks.
+//!   specification asks; xAPI 1.0.x clients must send one of them on every profile `PUT` (400).
 //! - `POST` merges a JSON object into the stored JSON object (top-level properties of the new
 //!   one win); anything else than two JSON objects is 400.
 //! - `DELETE` deletes one document, or every state of an activity and agent (registration:
@@ -293,9 +293,27 @@ async fn put(
         parse_json(&raw)?;
     }
     let document = Document::new(raw, content_type, now());
+    let requested = precondition(&headers)?;
+    // xAPI 1.0.x asks profile writers to always say what they expect of the stored document.
+    if requested.is_none() && resource != Resource::State && !is_xapi_2(&headers) {
+        let exists = state
+            .store
+            .document(user.target.as_deref(), &key)
+            .await?
+            .is_some();
+        return Err(if exists {
+            overwrite_conflict(resource, &key)
+        } else {
+            LrsError::BadRequest(format!(
+                "a `PUT` of a profile needs `If-None-Match: *` to create profile `{}`, or \
+                 `If-Match` with the ETag of the document it replaces",
+                key.id
+            ))
+        });
+    }
     // Without a condition, a PUT must not silently overwrite what another client wrote.
     let guarded = resource != Resource::State || is_xapi_2(&headers);
-    let (condition, implicit) = match precondition(&headers)? {
+    let (condition, implicit) = match requested {
         Some(condition) => (condition, false),
         None if guarded => (Precondition::Absent, true),
         None => (Precondition::Any, false),
@@ -307,15 +325,19 @@ async fn put(
     {
         Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
         Err(err) if implicit && err.kind() == ErrorKind::PreconditionFailed => {
-            Err(LrsError::Conflict(format!(
-                "a document with {} `{}` exists: send `If-Match` with its ETag to replace it, \
-                 or `If-None-Match: *` to create it only when missing",
-                resource.id_param(),
-                key.id
-            )))
+            Err(overwrite_conflict(resource, &key))
         }
         Err(err) => Err(err.into()),
     }
+}
+
+fn overwrite_conflict(resource: Resource, key: &DocumentKey) -> LrsError {
+    LrsError::Conflict(format!(
+        "a document with {} `{}` exists: send `If-Match` with its ETag to replace it, or \
+         `If-None-Match: *` to create it only when missing",
+        resource.id_param(),
+        key.id
+    ))
 }
 
 fn json_object(content: &[u8], what: &str) -> Result<serde_json::Map<String, Value>, LrsError> {

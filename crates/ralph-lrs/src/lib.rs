@@ -30,6 +30,7 @@
 //! # Ok(()) }
 //! ```
 
+mod alternate;
 pub mod auth;
 mod config;
 mod definitions;
@@ -182,8 +183,13 @@ pub fn router(state: Arc<LrsState>) -> Router {
     if let Some(cors) = cors(&state.config) {
         app = app.layer(cors);
     }
-    app.layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
+    let app = app
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state);
+    // Outside the routes: an alternate-syntax request is rewritten before it is routed.
+    Router::new()
+        .fallback_service(app)
+        .layer(axum::middleware::from_fn(alternate::alternate_syntax))
 }
 
 /// The CORS layer of `RUNSERVER_CORS_ALLOW_ORIGINS`, as Ralph 5.1's: those origins, with

@@ -109,6 +109,16 @@ async fn etags_guard_profile_writes() {
     let lrs = Lrs::new();
     let uri = profile_uri(Some("p"));
     let res = lrs.put(&uri, &json!({"v": 1})).send().await;
+    assert_eq!(
+        res.status,
+        StatusCode::BAD_REQUEST,
+        "xAPI 1.0.x: a profile PUT says what it expects"
+    );
+    let res = lrs
+        .put(&uri, &json!({"v": 1}))
+        .header("If-None-Match", "*")
+        .send()
+        .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT);
     let etag = lrs
         .get(&uri)
@@ -117,8 +127,15 @@ async fn etags_guard_profile_writes() {
         .header("etag")
         .expect("etag")
         .to_owned();
-    // A blind overwrite of an existing profile is a conflict.
+    // A blind overwrite of an existing profile is a conflict, in every version.
     let res = lrs.put(&uri, &json!({"v": 2})).send().await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    let res = lrs
+        .put(&uri, &json!({"v": 2}))
+        .without_version()
+        .header("X-Experience-API-Version", "2.0.0")
+        .send()
+        .await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     let res = lrs
         .put(&uri, &json!({"v": 2}))
@@ -393,4 +410,69 @@ async fn signed_statements_are_checked() {
         StatusCode::BAD_REQUEST,
         "the payload must be the statement"
     );
+}
+
+fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[tokio::test]
+async fn the_alternate_request_syntax_stands_for_any_request() {
+    let lrs = Lrs::new();
+    let auth = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("alice:{}", crate::PASSWORD))
+    );
+    let statement = statement(1).to_string();
+    let put = form(&[
+        ("statementId", &id(1)),
+        ("content", &statement),
+        ("Authorization", &auth),
+        ("X-Experience-API-Version", "1.0.3"),
+        ("Content-Type", "application/json"),
+    ]);
+    let res = lrs
+        .req(Method::POST, "/xAPI/statements?method=PUT")
+        .by(None)
+        .without_version()
+        .raw("application/x-www-form-urlencoded", put)
+        .send()
+        .await;
+    assert_eq!(
+        res.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        String::from_utf8_lossy(&res.bytes)
+    );
+    let get = form(&[
+        ("statementId", &id(1)),
+        ("Authorization", &auth),
+        ("X-Experience-API-Version", "1.0.3"),
+    ]);
+    let res = lrs
+        .req(Method::POST, "/xAPI/statements?method=GET")
+        .by(None)
+        .without_version()
+        .raw("application/x-www-form-urlencoded", get)
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(res.json()["id"], json!(id(1)));
+    // Only `method` in the query, and a form body.
+    let res = lrs
+        .req(Method::POST, "/xAPI/statements?method=GET&limit=1")
+        .raw("application/x-www-form-urlencoded", "")
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    let res = lrs
+        .req(Method::POST, "/xAPI/statements?method=GET")
+        .raw("application/json", "{}")
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
 }
