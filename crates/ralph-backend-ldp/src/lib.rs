@@ -58,7 +58,7 @@ impl BackendFactory for LdpFactory {
     type Settings = LdpSettings;
     const NAME: &'static str = "ldp";
     const ABOUT: &'static str =
-        "OVH Logs Data Platform: list and read the archives of a log stream (read-only)";
+        "OVH Logs Data Platform: the archives of a log stream, listed and read (read-only)";
     const CAPABILITIES: Capabilities = Capabilities {
         read: true,
         write: false,

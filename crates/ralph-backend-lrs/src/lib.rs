@@ -48,7 +48,7 @@ impl BackendFactory for LrsFactory {
     const NAME: &'static str = "lrs";
     const ALIASES: &'static [&'static str] = &["async_lrs"];
     const ABOUT: &'static str =
-        "A remote xAPI LRS: statements read by query and written by batch over HTTP";
+        "a remote xAPI LRS: statements read by query and written by batch over HTTP";
     const CAPABILITIES: Capabilities = Capabilities {
         read: true,
         write: true,

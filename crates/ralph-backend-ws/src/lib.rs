@@ -42,7 +42,7 @@ impl BackendFactory for WsFactory {
     type Settings = WsSettings;
     const NAME: &'static str = "ws";
     const ALIASES: &'static [&'static str] = &["async_ws"];
-    const ABOUT: &'static str = "A WebSocket server: live events, one message a record (read-only)";
+    const ABOUT: &'static str = "a WebSocket server: live events, one message a record (read-only)";
     const CAPABILITIES: Capabilities = Capabilities {
         read: true,
         write: false,

@@ -9,7 +9,11 @@ use serde::{Deserialize, Serialize};
 pub struct WsSettings {
     /// URI of the WebSocket server, `ws://host:port/path` or `wss://…` (required).
     pub uri: Option<String>,
-    /// Options of the WebSocket client, as Ralph's (`KEY=VALUE,...` on the command line).
+    /// Options of the WebSocket client, as Ralph's (`KEY=VALUE,...` on the command line):
+    /// `open_timeout`, `close_timeout`, `ping_interval`, `ping_timeout` (seconds; an empty
+    /// `ping_interval` sends no pings), `max_size` (bytes of the largest message), `origin`,
+    /// `user_agent_header`, `read_limit` and `write_limit` (buffer bytes); `compression` and
+    /// `max_queue` are accepted and unused.
     pub client_options: WsClientOptions,
     /// Connect again, waiting longer each time (0.5 s doubling up to 30 s), when the connection
     /// drops, fails, or is closed with a code other than 1000 (normal closure); without it the
