@@ -15,11 +15,17 @@ pub fn registry() -> Registry {
     registry.register::<ralph_core::memory::MemoryFactory>();
     #[cfg(feature = "fs")]
     registry.register::<ralph_backend_fs::FsFactory>();
+    #[cfg(feature = "ldp")]
+    registry.register::<ralph_backend_ldp::LdpFactory>();
+    #[cfg(feature = "lrs")]
+    registry.register::<ralph_backend_lrs::LrsFactory>();
     #[cfg(feature = "postgres")]
     registry.register::<ralph_backend_postgres::PostgresFactory>();
     #[cfg(feature = "redis")]
     registry.register::<ralph_backend_redis::RedisFactory>();
     #[cfg(feature = "sqlite")]
     registry.register::<ralph_backend_sqlite::SqliteFactory>();
+    #[cfg(feature = "ws")]
+    registry.register::<ralph_backend_ws::WsFactory>();
     registry
 }

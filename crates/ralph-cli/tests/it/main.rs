@@ -5,6 +5,7 @@ mod docs;
 mod extract;
 mod lrs;
 mod pipes;
+mod remote;
 mod settings;
 mod validate;
 
