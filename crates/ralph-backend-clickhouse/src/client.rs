@@ -56,6 +56,15 @@ pub(crate) fn ch_error(server: &str, err: clickhouse::error::Error) -> Error {
         }
         source = cause.source();
     }
+    // ClickHouse quotes whole queries in some messages: keep the start.
+    if detail.len() > 2000 {
+        let mut end = 2000;
+        while !detail.is_char_boundary(end) {
+            end -= 1;
+        }
+        detail.truncate(end);
+        detail.push_str(" [...]");
+    }
     Error::new(kind, format!("clickhouse at `{server}`: {detail}"))
 }
 
@@ -223,11 +232,12 @@ fn context_activities_sql(prefix: &[&str]) -> String {
             .chain(&["context", "contextActivities"])
             .map(|k| format!("'{k}'")),
     );
+    let object = args.join(", ");
+    // Members by position (1-based): the functions listing keys are not in every build.
     format!(
-        "arrayFlatten(arrayMap(kv -> if(JSONType(kv.2) = 'Array', \
-         arrayMap(a -> JSONExtractString(a, 'id'), JSONExtractArrayRaw(kv.2)), \
-         [JSONExtractString(kv.2, 'id')]), JSONExtractKeysAndValuesRaw({})))",
-        args.join(", ")
+        "if(JSONType({object}) = 'Object', arrayFlatten(arrayMap(i -> if(JSONType({object}, i) = 'Array', \
+         arrayMap(a -> JSONExtractString(a, 'id'), JSONExtractArrayRaw({object}, i)), \
+         [JSONExtractString({object}, i, 'id')]), range(1, JSONLength({object}) + 1))), [])"
     )
 }
 

@@ -30,20 +30,59 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! ## LRS store
+//!
+//! [`ClickHouseStore`] keeps xAPI statements in tables of the same layout (the default table
+//! `event_table_name`, and one table per target for multitenancy), with columns the server
+//! computes from `event` on insert for the statement filters (`verb`, `activity`,
+//! `registration`, `authority`, `voids`, `agents`, `related_agents`, `related_activities`,
+//! see [`lrs_table_sql`]); rows written by any other writer get them too, and a table of Ralph's
+//! layout gains them when the store opens it. `emission_time` is the `stored` time; pages are
+//! read in `(emission_time, event_id)` order, the `more` cursor being the last pair returned.
+//!
+//! ```no_run
+//! use ralph_backend_clickhouse::{ClickHouseLrsSettings, ClickHouseStore};
+//! use ralph_core::lrs::{LrsStore, StatementQuery};
+//!
+//! # async fn run() -> ralph_core::Result<()> {
+//! let store = ClickHouseStore::open(ClickHouseLrsSettings::default()).await?;
+//! let page = store.query(None, &StatementQuery { limit: 10, ..Default::default() }).await?;
+//! println!("{} statements", page.statements.len());
+//! # Ok(()) }
+//! ```
 
 mod backend;
 mod client;
 mod query;
 mod settings;
+mod store;
 
 pub use backend::{ClickHouseBackend, emission_time};
 pub use client::{lrs_table_sql, quote_table, ralph_table_sql};
 pub use query::{ClickHouseQuery, OneOrMany};
 pub use settings::{ClickHouseLrsSettings, ClickHouseSettings};
+pub use store::ClickHouseStore;
 
 use async_trait::async_trait;
+use ralph_core::lrs::{LrsStore, LrsStoreFactory};
 use ralph_core::registry::{BackendContext, BackendFactory, Capabilities};
 use ralph_core::{DataBackend, Result};
+
+/// Registers the `clickhouse` LRS store (`ralph runserver -b clickhouse`).
+pub struct ClickHouseLrsFactory;
+
+#[async_trait]
+impl LrsStoreFactory for ClickHouseLrsFactory {
+    type Settings = ClickHouseLrsSettings;
+    const NAME: &'static str = "clickhouse";
+    const ABOUT: &'static str =
+        "statements in ClickHouse tables (Ralph's layout plus computed filter columns)";
+
+    async fn open(settings: ClickHouseLrsSettings, _: &BackendContext) -> Result<Box<dyn LrsStore>> {
+        Ok(Box::new(ClickHouseStore::open(settings).await?))
+    }
+}
 
 /// Registers the `clickhouse` backend.
 pub struct ClickHouseFactory;

@@ -1,6 +1,7 @@
 //! Integration tests of the `clickhouse` backend and store against a real ClickHouse engine
 //! (`RALPH_TEST_CLICKHOUSE_URL`, e.g. `http://127.0.0.1:8123`).
 
+mod lrs;
 mod specifics;
 mod suite;
 
