@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::ClickHouseSettings;
 use crate::client::{ch_error, client, quote_table, ralph_table_sql};
+use crate::columns::{Layout, LrsRow, layout};
 use crate::query::{ClickHouseQuery, Param};
 
 /// A row of Ralph's layout, as inserted.
@@ -115,6 +116,22 @@ impl ClickHouseBackend {
         Ok((name, quoted))
     }
 
+    /// Creates `table` in Ralph's layout when it does not exist, and tells the layout.
+    async fn prepare_table(&self, name: &str) -> Result<Layout> {
+        // `database.table` names are looked up as given by the server.
+        let local = !name.contains('.');
+        let found = if local {
+            layout(&self.client, &self.server, name).await?
+        } else {
+            Layout::Missing
+        };
+        if found == Layout::Missing {
+            self.create_table(name).await?;
+            return Ok(Layout::Ralph);
+        }
+        Ok(found)
+    }
+
     /// Creates `table` in Ralph's layout when it does not exist.
     pub async fn create_table(&self, table: &str) -> Result<()> {
         self.client
@@ -124,10 +141,15 @@ impl ClickHouseBackend {
             .map_err(|e| self.error(e))
     }
 
-    async fn write_chunk(&self, table: &str, chunk: Vec<JsonRecord>) -> Result<ChunkOutcome> {
+    async fn write_chunk(
+        &self,
+        table: &str,
+        layout: Layout,
+        chunk: Vec<JsonRecord>,
+    ) -> Result<ChunkOutcome> {
         let mut outcome = ChunkOutcome::default();
         let written_at = Utc::now();
-        let mut rows: Vec<(u64, EventRow)> = Vec::with_capacity(chunk.len());
+        let mut rows: Vec<(u64, EventRow, Value)> = Vec::with_capacity(chunk.len());
         let mut first_line: HashMap<Uuid, u64> = HashMap::with_capacity(chunk.len());
         for JsonRecord { line, value } in chunk {
             let event_id = match value.get("id") {
@@ -183,6 +205,7 @@ impl ClickHouseBackend {
                     emission_time: time,
                     event,
                 },
+                value,
             ));
         }
         if rows.is_empty() {
@@ -190,7 +213,7 @@ impl ClickHouseBackend {
         }
         // Creating what exists is refused: look the ids up first (ClickHouse has no unique
         // keys).
-        let ids: Vec<Uuid> = rows.iter().map(|(_, r)| r.event_id).collect();
+        let ids: Vec<Uuid> = rows.iter().map(|(_, r, _)| r.event_id).collect();
         let existing: HashSet<Uuid> = self
             .client
             .query(&format!(
@@ -203,27 +226,47 @@ impl ClickHouseBackend {
             .into_iter()
             .map(|r| r.event_id)
             .collect();
-        let mut insert = self
-            .client
-            .insert_unescaped::<EventRow>(table)
-            .await
-            .map_err(|e| self.error(e))?;
-        let mut count = 0;
-        for (line, row) in &rows {
+        let mut fresh = Vec::with_capacity(rows.len());
+        for (line, row, value) in rows {
             if existing.contains(&row.event_id) {
                 outcome.failures.push((
-                    *line,
+                    line,
                     Error::new(
                         ErrorKind::Conflict,
                         format!("a record with id `{}` already exists", row.event_id),
                     ),
                 ));
-                continue;
+            } else {
+                fresh.push((row, value));
             }
-            insert.write(row).await.map_err(|e| self.error(e))?;
-            count += 1;
         }
-        insert.end().await.map_err(|e| self.error(e))?;
+        let count = fresh.len() as u64;
+        if fresh.is_empty() {
+            return Ok(outcome);
+        }
+        if layout == Layout::Statements {
+            // A statement table of the LRS store: fill its filter columns too.
+            let mut insert = self
+                .client
+                .insert_unescaped::<LrsRow>(table)
+                .await
+                .map_err(|e| self.error(e))?;
+            for (row, value) in fresh {
+                let row = LrsRow::new(row.event_id, row.emission_time, &value, row.event);
+                insert.write(&row).await.map_err(|e| self.error(e))?;
+            }
+            insert.end().await.map_err(|e| self.error(e))?;
+        } else {
+            let mut insert = self
+                .client
+                .insert_unescaped::<EventRow>(table)
+                .await
+                .map_err(|e| self.error(e))?;
+            for (row, _) in fresh {
+                insert.write(&row).await.map_err(|e| self.error(e))?;
+            }
+            insert.end().await.map_err(|e| self.error(e))?;
+        }
         outcome.written += count;
         Ok(outcome)
     }
@@ -275,12 +318,12 @@ impl Writable for ClickHouseBackend {
     async fn write(&self, input: RecordStream, options: WriteOptions) -> Result<WriteReport> {
         self.resolve_operation_type(&options)?;
         let (name, table) = self.table(options.target.as_deref())?;
-        self.create_table(&name).await?;
+        let layout = self.prepare_table(&name).await?;
         let chunk_size = options
             .chunk_size
             .unwrap_or(self.settings.write_chunk_size);
         let mut report = write_json_chunks(input, chunk_size, options.ignore_errors, |chunk| {
-            self.write_chunk(&table, chunk)
+            self.write_chunk(&table, layout, chunk)
         })
         .await?;
         report.location = Some(format!("{}.{name}", self.settings.database));

@@ -241,9 +241,12 @@ fn context_activities_sql(prefix: &[&str]) -> String {
     )
 }
 
-/// The columns the LRS store adds to Ralph's layout, computed by the server from `event` (so
-/// rows inserted by any writer, Ralph's Python backend included, have them) and used by the
-/// statement filters: `(name, type, expression)`.
+/// The columns the LRS store adds to Ralph's layout for the statement filters:
+/// `(name, type, expression)`. Writers of this crate fill them from
+/// `ralph_core::lrs::statement_agents` and `statement_activities`; the expression computes the
+/// same value from `event` in SQL, to backfill rows written by other writers (see
+/// [`lrs_backfill_sql`]). Evaluating such expressions on every insert costs the server about
+/// 0.15 s per insert, hence values computed by the writer.
 pub(crate) fn lrs_columns() -> Vec<(&'static str, &'static str, String)> {
     let substatement = format!("{} = 'SubStatement'", text_at(&["object", "objectType"]));
     let object_is_agent = format!(
@@ -303,8 +306,9 @@ pub(crate) fn lrs_columns() -> Vec<(&'static str, &'static str, String)> {
     ]
 }
 
-/// The statement table of the LRS store: Ralph's layout plus the columns of [`lrs_columns`]
-/// and skipping indexes on them.
+/// The statement table of the LRS store: Ralph's layout plus the filter columns of
+/// [`lrs_columns`] (filled by the writer: the store, or the data backend writing to such a
+/// table) and skipping indexes on them.
 pub fn lrs_table_sql(table: &str) -> Result<String> {
     let quoted = quote_table(table)?;
     let mut columns = vec![
@@ -312,8 +316,8 @@ pub fn lrs_table_sql(table: &str) -> Result<String> {
         "emission_time DateTime64(6) NOT NULL".to_owned(),
         "event String NOT NULL".to_owned(),
     ];
-    for (name, ty, expression) in lrs_columns() {
-        columns.push(format!("{name} {ty} DEFAULT {expression}"));
+    for (name, ty, _) in lrs_columns() {
+        columns.push(format!("{name} {ty}"));
     }
     columns.extend(lrs_indexes().into_iter().map(|i| format!("INDEX {i}")));
     Ok(format!(
@@ -328,9 +332,7 @@ pub(crate) fn lrs_upgrade_sql(table: &str) -> Result<String> {
     let quoted = quote_table(table)?;
     let mut clauses: Vec<String> = lrs_columns()
         .into_iter()
-        .map(|(name, ty, expression)| {
-            format!("ADD COLUMN IF NOT EXISTS {name} {ty} DEFAULT {expression}")
-        })
+        .map(|(name, ty, _)| format!("ADD COLUMN IF NOT EXISTS {name} {ty}"))
         .collect();
     clauses.extend(
         lrs_indexes()
@@ -338,6 +340,20 @@ pub(crate) fn lrs_upgrade_sql(table: &str) -> Result<String> {
             .map(|i| format!("ADD INDEX IF NOT EXISTS {i}")),
     );
     Ok(format!("ALTER TABLE {quoted} {}", clauses.join(", ")))
+}
+
+/// The mutation that computes the filter columns of every row from its `event`, for rows
+/// written by a writer that does not fill them (Ralph's Python backend, other tools).
+pub fn lrs_backfill_sql(table: &str) -> Result<String> {
+    let quoted = quote_table(table)?;
+    let assignments: Vec<String> = lrs_columns()
+        .into_iter()
+        .map(|(name, _, expression)| format!("{name} = {expression}"))
+        .collect();
+    Ok(format!(
+        "ALTER TABLE {quoted} UPDATE {} WHERE 1",
+        assignments.join(", ")
+    ))
 }
 
 fn lrs_indexes() -> Vec<&'static str> {
@@ -387,5 +403,6 @@ mod tests {
             assert!(lrs.contains(&format!("{name} ")), "{name}");
         }
         assert!(lrs_upgrade_sql("t").expect("sql").starts_with("ALTER TABLE `t` ADD COLUMN"));
+        assert!(lrs_backfill_sql("t").expect("sql").starts_with("ALTER TABLE `t` UPDATE verb = "));
     }
 }

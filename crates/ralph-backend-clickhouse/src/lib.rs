@@ -34,12 +34,13 @@
 //! ## LRS store
 //!
 //! [`ClickHouseStore`] keeps xAPI statements in tables of the same layout (the default table
-//! `event_table_name`, and one table per target for multitenancy), with columns the server
-//! computes from `event` on insert for the statement filters (`verb`, `activity`,
-//! `registration`, `authority`, `voids`, `agents`, `related_agents`, `related_activities`,
-//! see [`lrs_table_sql`]); rows written by any other writer get them too, and a table of Ralph's
-//! layout gains them when the store opens it. `emission_time` is the `stored` time; pages are
-//! read in `(emission_time, event_id)` order, the `more` cursor being the last pair returned.
+//! `event_table_name`, and one table per target for multitenancy) plus filter columns (`verb`,
+//! `activity`, `registration`, `authority`, `voids`, `agents`, `related_agents`,
+//! `related_activities`, see [`lrs_table_sql`]) with skipping indexes. The store fills them on
+//! insert, and so does the data backend when it writes to such a table; a table of Ralph's
+//! layout gains them when the store opens it, computed from `event` for the rows already there
+//! ([`lrs_backfill_sql`]). `emission_time` is the `stored` time; pages are read in
+//! `(emission_time, event_id)` order, the `more` cursor being the last pair returned.
 //!
 //! ```no_run
 //! use ralph_backend_clickhouse::{ClickHouseLrsSettings, ClickHouseStore};
@@ -54,12 +55,13 @@
 
 mod backend;
 mod client;
+mod columns;
 mod query;
 mod settings;
 mod store;
 
 pub use backend::{ClickHouseBackend, emission_time};
-pub use client::{lrs_table_sql, quote_table, ralph_table_sql};
+pub use client::{lrs_backfill_sql, lrs_table_sql, quote_table, ralph_table_sql};
 pub use query::{ClickHouseQuery, OneOrMany};
 pub use settings::{ClickHouseLrsSettings, ClickHouseSettings};
 pub use store::ClickHouseStore;

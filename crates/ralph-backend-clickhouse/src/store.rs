@@ -16,8 +16,10 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use crate::ClickHouseLrsSettings;
-use crate::backend::EventRow;
-use crate::client::{ch_error, check_identifier, client, lrs_table_sql, lrs_upgrade_sql};
+use crate::client::{
+    ch_error, check_identifier, client, lrs_backfill_sql, lrs_table_sql, lrs_upgrade_sql,
+};
+use crate::columns::{Layout, LrsRow, layout};
 
 /// A stored statement, as the insert checks read it.
 #[derive(Debug, Row, Deserialize)]
@@ -136,22 +138,37 @@ impl ClickHouseStore {
         }
     }
 
-    /// Creates `table` when missing, or adds the store's columns to a table of Ralph's layout.
+    /// Creates `table` when missing, or adds the store's columns to a table of Ralph's layout
+    /// and computes them for the rows already there.
     async fn ensure_table(&self, table: &str) -> Result<()> {
         let mut ready = self.ready.lock().await;
         if ready.contains(table) {
             return Ok(());
         }
-        self.client
-            .query(&lrs_table_sql(table)?)
-            .execute()
-            .await
-            .map_err(|e| self.error(e))?;
-        self.client
-            .query(&lrs_upgrade_sql(table)?)
-            .execute()
-            .await
-            .map_err(|e| self.error(e))?;
+        match layout(&self.client, &self.server, table).await? {
+            Layout::Statements => {}
+            Layout::Missing => {
+                self.client
+                    .query(&lrs_table_sql(table)?)
+                    .execute()
+                    .await
+                    .map_err(|e| self.error(e))?;
+            }
+            Layout::Ralph => {
+                tracing::info!(target: "ralph", "clickhouse: adding the statement filter columns to table `{table}`");
+                self.client
+                    .query(&lrs_upgrade_sql(table)?)
+                    .execute()
+                    .await
+                    .map_err(|e| self.error(e))?;
+                self.client
+                    .query(&lrs_backfill_sql(table)?)
+                    .with_setting("mutations_sync", "2")
+                    .execute()
+                    .await
+                    .map_err(|e| self.error(e))?;
+            }
+        }
         ready.insert(table.to_owned());
         Ok(())
     }
@@ -269,7 +286,7 @@ impl ClickHouseStore {
         let now = Utc::now();
         let mut insert = self
             .client
-            .insert_unescaped::<EventRow>(&format!("`{table}`"))
+            .insert_unescaped::<LrsRow>(&format!("`{table}`"))
             .await
             .map_err(|e| self.error(e))?;
         let mut new_ids = Vec::with_capacity(rows.len());
@@ -279,11 +296,7 @@ impl ClickHouseStore {
             let event = serde_json::to_string(&statement)
                 .map_err(|e| Error::invalid_input(format!("statement `{id}`: {e}")))?;
             insert
-                .write(&EventRow {
-                    event_id: id,
-                    emission_time,
-                    event,
-                })
+                .write(&LrsRow::new(id, emission_time, &statement, event))
                 .await
                 .map_err(|e| self.error(e))?;
             new_ids.push(id.to_string());
