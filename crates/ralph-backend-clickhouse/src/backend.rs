@@ -319,9 +319,7 @@ impl Writable for ClickHouseBackend {
         self.resolve_operation_type(&options)?;
         let (name, table) = self.table(options.target.as_deref())?;
         let layout = self.prepare_table(&name).await?;
-        let chunk_size = options
-            .chunk_size
-            .unwrap_or(self.settings.write_chunk_size);
+        let chunk_size = options.chunk_size.unwrap_or(self.settings.write_chunk_size);
         let mut report = write_json_chunks(input, chunk_size, options.ignore_errors, |chunk| {
             self.write_chunk(&table, layout, chunk)
         })
@@ -416,9 +414,7 @@ impl Readable for ClickHouseBackend {
             futures::future::ready(keep.then_some(item))
         };
         if query.selects_event_only() {
-            let cursor = statement
-                .fetch::<EventText>()
-                .map_err(|e| self.error(e))?;
+            let cursor = statement.fetch::<EventText>().map_err(|e| self.error(e))?;
             let stream = futures::stream::unfold(Some(cursor), move |cursor| {
                 let backend = backend.clone();
                 async move {
@@ -518,6 +514,9 @@ mod tests {
         assert_eq!(pretty, Record::Raw(Bytes::from_static(b"{\"a\":1}\n")));
         assert!(event_record("nope".into(), false).is_err());
         let row = row_record(br#"{"event_id":"x","event":"{\"a\":1}"}"#, false).expect("row");
-        assert_eq!(row, Record::Json(json!({"event_id": "x", "event": {"a": 1}})));
+        assert_eq!(
+            row,
+            Record::Json(json!({"event_id": "x", "event": {"a": 1}}))
+        );
     }
 }

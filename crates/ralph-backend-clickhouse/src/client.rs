@@ -9,9 +9,8 @@ use crate::settings::Connection;
 
 /// A client for the server of `connection`, with its settings sent on every query.
 pub(crate) fn client(connection: &Connection<'_>, key: &str) -> Result<(Client, String)> {
-    check_identifier(connection.database).map_err(|err| {
-        Error::config(format!("setting `{key}.database`: {}", err.message()))
-    })?;
+    check_identifier(connection.database)
+        .map_err(|err| Error::config(format!("setting `{key}.database`: {}", err.message())))?;
     let server = format!("{}:{}", connection.host, connection.port);
     let mut client = Client::default()
         .with_url(format!("http://{server}"))
@@ -120,10 +119,11 @@ pub fn quote_table(name: &str) -> Result<String> {
     }
     let mut out = Vec::with_capacity(parts.len());
     for part in parts {
-        check_identifier(part)
-            .map_err(|_| Error::invalid_input(format!(
+        check_identifier(part).map_err(|_| {
+            Error::invalid_input(format!(
                 "invalid table `{name}`: use letters, digits and `_` (`table` or `database.table`)"
-            )))?;
+            ))
+        })?;
         out.push(format!("`{part}`"));
     }
     Ok(out.join("."))
@@ -198,7 +198,8 @@ fn text_at(path: &[&str]) -> String {
 /// Every agent of the statement (or sub-statement) at `prefix`, as `statement_agents` finds
 /// them: actor, agent object, authority, instructor, team, with group members.
 fn all_agents_sql(prefix: &[&str]) -> String {
-    let path = |keys: &[&'static str]| -> Vec<&str> { prefix.iter().chain(keys).copied().collect() };
+    let path =
+        |keys: &[&'static str]| -> Vec<&str> { prefix.iter().chain(keys).copied().collect() };
     let object_type = text_at(&path(&["object", "objectType"]));
     format!(
         "arrayConcat({}, if({object_type} IN ('Agent', 'Group'), {}, []), {}, {}, {})",
@@ -212,7 +213,8 @@ fn all_agents_sql(prefix: &[&str]) -> String {
 
 /// The activity id of the object at `prefix` when the object is an activity, or `''`.
 fn object_activity_sql(prefix: &[&str]) -> String {
-    let path = |keys: &[&'static str]| -> Vec<&str> { prefix.iter().chain(keys).copied().collect() };
+    let path =
+        |keys: &[&'static str]| -> Vec<&str> { prefix.iter().chain(keys).copied().collect() };
     let mut type_args = vec!["event".to_owned()];
     type_args.extend(path(&["object", "id"]).iter().map(|k| format!("'{k}'")));
     format!(
@@ -402,7 +404,15 @@ mod tests {
         for (name, _, _) in lrs_columns() {
             assert!(lrs.contains(&format!("{name} ")), "{name}");
         }
-        assert!(lrs_upgrade_sql("t").expect("sql").starts_with("ALTER TABLE `t` ADD COLUMN"));
-        assert!(lrs_backfill_sql("t").expect("sql").starts_with("ALTER TABLE `t` UPDATE verb = "));
+        assert!(
+            lrs_upgrade_sql("t")
+                .expect("sql")
+                .starts_with("ALTER TABLE `t` ADD COLUMN")
+        );
+        assert!(
+            lrs_backfill_sql("t")
+                .expect("sql")
+                .starts_with("ALTER TABLE `t` UPDATE verb = ")
+        );
     }
 }

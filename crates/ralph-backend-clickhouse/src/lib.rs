@@ -81,7 +81,10 @@ impl LrsStoreFactory for ClickHouseLrsFactory {
     const ABOUT: &'static str =
         "statements in ClickHouse tables (Ralph's layout plus computed filter columns)";
 
-    async fn open(settings: ClickHouseLrsSettings, _: &BackendContext) -> Result<Box<dyn LrsStore>> {
+    async fn open(
+        settings: ClickHouseLrsSettings,
+        _: &BackendContext,
+    ) -> Result<Box<dyn LrsStore>> {
         Ok(Box::new(ClickHouseStore::open(settings).await?))
     }
 }
@@ -101,7 +104,10 @@ impl BackendFactory for ClickHouseFactory {
         list: true,
     };
 
-    async fn open(settings: ClickHouseSettings, _: &BackendContext) -> Result<Box<dyn DataBackend>> {
+    async fn open(
+        settings: ClickHouseSettings,
+        _: &BackendContext,
+    ) -> Result<Box<dyn DataBackend>> {
         Ok(Box::new(ClickHouseBackend::new(settings)?))
     }
 }

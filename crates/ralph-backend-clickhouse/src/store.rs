@@ -173,19 +173,17 @@ impl ClickHouseStore {
         Ok(())
     }
 
-    /// Whether `table` exists (a target nothing was written to has no table).
+    /// Whether `table` exists (a target nothing was written to has no table); a table of
+    /// Ralph's layout is brought to the store's first.
     async fn exists(&self, table: &str) -> Result<bool> {
         if self.ready.lock().await.contains(table) {
             return Ok(true);
         }
-        let found = self
-            .client
-            .query("EXISTS TABLE {table:Identifier}")
-            .param("table", table)
-            .fetch_one::<u8>()
-            .await
-            .map_err(|e| self.error(e))?;
-        Ok(found == 1)
+        if layout(&self.client, &self.server, table).await? == Layout::Missing {
+            return Ok(false);
+        }
+        self.ensure_table(table).await?;
+        Ok(true)
     }
 
     /// Drops the store's database and everything in it.
@@ -233,9 +231,8 @@ impl ClickHouseStore {
             let Some(id) = statement_id(statement) else {
                 return Err(Error::invalid_input("statement has no string `id`"));
             };
-            let uuid = Uuid::parse_str(id).map_err(|_| {
-                Error::invalid_input(format!("statement id `{id}` is not a UUID"))
-            })?;
+            let uuid = Uuid::parse_str(id)
+                .map_err(|_| Error::invalid_input(format!("statement id `{id}` is not a UUID")))?;
             ids.push(uuid);
             lookup.push(uuid);
             if let Some(voided) = voided_target(statement).and_then(|v| Uuid::parse_str(v).ok()) {
@@ -253,7 +250,9 @@ impl ClickHouseStore {
         for (statement, id) in statements.into_iter().zip(ids) {
             if let Some(row) = stored.get(&id) {
                 let body: Value = serde_json::from_str(&row.event).map_err(|e| {
-                    Error::backend(format!("clickhouse: stored statement `{id}` is not JSON: {e}"))
+                    Error::backend(format!(
+                        "clickhouse: stored statement `{id}` is not JSON: {e}"
+                    ))
                 })?;
                 if equivalent(&body, &statement) {
                     continue;
@@ -477,7 +476,9 @@ impl LrsStore for ClickHouseStore {
         row.map(|row| {
             Ok(FoundStatement {
                 statement: serde_json::from_str(&row.event).map_err(|e| {
-                    Error::backend(format!("clickhouse: stored statement `{id}` is not JSON: {e}"))
+                    Error::backend(format!(
+                        "clickhouse: stored statement `{id}` is not JSON: {e}"
+                    ))
                 })?,
                 voided: row.voided == 1,
             })

@@ -83,7 +83,10 @@ async fn bad_ids_targets_and_cursors_are_refused() {
     let err = store.insert(None, vec![bad]).await.expect_err("bad id");
     assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
     let err = store
-        .insert(Some("a`; DROP TABLE x"), vec![lrs::statement(2, "a", "b", "c")])
+        .insert(
+            Some("a`; DROP TABLE x"),
+            vec![lrs::statement(2, "a", "b", "c")],
+        )
         .await
         .expect_err("bad target");
     assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
@@ -102,6 +105,12 @@ async fn bad_ids_targets_and_cursors_are_refused() {
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
     }
     assert!(store.get(None, "not-a-uuid").await.expect("get").is_none());
-    assert!(store.get(Some("nobody"), &lrs::id(1)).await.expect("get").is_none());
+    assert!(
+        store
+            .get(Some("nobody"), &lrs::id(1))
+            .await
+            .expect("get")
+            .is_none()
+    );
     store.drop_database().await.expect("drop database");
 }

@@ -15,9 +15,15 @@ pub const DATABASE: &str = "ralph_test";
 /// Host and port of the test server, or `None` when the test is skipped.
 pub fn server() -> Option<(String, u16)> {
     let url = ralph_testkit::server_url("RALPH_TEST_CLICKHOUSE_URL")?;
-    let rest = url.strip_prefix("http://").unwrap_or(&url).trim_end_matches('/');
+    let rest = url
+        .strip_prefix("http://")
+        .unwrap_or(&url)
+        .trim_end_matches('/');
     let (host, port) = rest.rsplit_once(':').unwrap_or((rest, "8123"));
-    Some((host.to_owned(), port.parse().expect("port of RALPH_TEST_CLICKHOUSE_URL")))
+    Some((
+        host.to_owned(),
+        port.parse().expect("port of RALPH_TEST_CLICKHOUSE_URL"),
+    ))
 }
 
 /// Settings of the test server, or `None` when the test is skipped.
