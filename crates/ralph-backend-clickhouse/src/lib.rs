@@ -56,12 +56,14 @@
 mod backend;
 mod client;
 mod columns;
+mod documents;
 mod query;
 mod settings;
 mod store;
 
 pub use backend::{ClickHouseBackend, emission_time};
 pub use client::{lrs_backfill_sql, lrs_table_sql, quote_table, ralph_table_sql};
+pub use documents::{attachments_table_sql, documents_table_sql};
 pub use query::{ClickHouseQuery, OneOrMany};
 pub use settings::{ClickHouseLrsSettings, ClickHouseSettings};
 pub use store::ClickHouseStore;

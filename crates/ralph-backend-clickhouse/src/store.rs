@@ -3,11 +3,12 @@
 use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
+use chrono::DateTime;
 use chrono::Utc;
 use clickhouse::{Client, Row};
 use ralph_core::lrs::{
-    FoundStatement, LrsStore, StatementPage, StatementQuery, equivalent, statement_id, stored_at,
-    voided_target,
+    Attachment, Document, DocumentKey, DocumentScope, FoundStatement, LrsStore, Precondition,
+    StatementPage, StatementQuery, equivalent, statement_id, stored_at, voided_target,
 };
 use ralph_core::{BackendStatus, Error, ErrorKind, Result};
 use serde::Deserialize;
@@ -20,6 +21,10 @@ use crate::client::{
     ch_error, check_identifier, client, lrs_backfill_sql, lrs_table_sql, lrs_upgrade_sql,
 };
 use crate::columns::{Layout, LrsRow, layout};
+use crate::documents::{
+    AttachmentRow, DocumentRow, attachments_table_sql, check, derived_table, document_row,
+    documents_table_sql, live, scope_condition,
+};
 
 /// A stored statement, as the insert checks read it.
 #[derive(Debug, Row, Deserialize)]
@@ -64,6 +69,12 @@ pub struct ClickHouseStore {
     ready: Mutex<HashSet<String>>,
     /// Held from the id lookup to the end of the insert.
     writer: Mutex<()>,
+    /// The table of documents (state, profiles) of every target: `<event_table_name>_documents`.
+    documents_table: String,
+    /// The table of attachments: `<event_table_name>_attachments`.
+    attachments_table: String,
+    /// Held from a document's precondition check to the end of its write.
+    documents: Mutex<()>,
 }
 
 impl std::fmt::Debug for ClickHouseStore {
@@ -98,11 +109,14 @@ impl ClickHouseStore {
         })?;
         let (client, server) = client(&settings.connection(), "backends.lrs.clickhouse")?;
         let store = Self {
+            documents_table: derived_table(&settings.event_table_name, "documents")?,
+            attachments_table: derived_table(&settings.event_table_name, "attachments")?,
             settings,
             client,
             server,
             ready: Mutex::new(HashSet::new()),
             writer: Mutex::new(()),
+            documents: Mutex::new(()),
         };
         store
             .client
@@ -116,6 +130,17 @@ impl ClickHouseStore {
             .map_err(|e| store.error(e))?;
         let table = store.settings.event_table_name.clone();
         store.ensure_table(&table).await?;
+        for sql in [
+            documents_table_sql(&store.documents_table)?,
+            attachments_table_sql(&store.attachments_table)?,
+        ] {
+            store
+                .client
+                .query(&sql)
+                .execute()
+                .await
+                .map_err(|e| store.error(e))?;
+        }
         Ok(store)
     }
 
@@ -133,6 +158,11 @@ impl ClickHouseStore {
                         "invalid target `{name}`: a clickhouse target is a table name (letters, digits and `_`)"
                     ))
                 })?;
+                if name == self.documents_table || name == self.attachments_table {
+                    return Err(Error::invalid_input(format!(
+                        "invalid target `{name}`: the store keeps documents or attachments there"
+                    )));
+                }
                 Ok(name.to_owned())
             }
         }
@@ -411,6 +441,100 @@ impl ClickHouseStore {
     }
 }
 
+/// The columns of [`DocumentRow`], in order.
+const DOCUMENT_COLUMNS: &str = "target, kind, activity, agent, registration, id, version, deleted, \
+     content, content_type, etag, updated";
+
+impl ClickHouseStore {
+    /// Binds the scope parameters of [`scope_condition`] to `query`.
+    fn bind_scope(
+        query: clickhouse::query::Query,
+        target: &str,
+        scope: &DocumentScope,
+    ) -> clickhouse::query::Query {
+        let query = query
+            .param("target", target)
+            .param("kind", scope.kind.as_str())
+            .param("activity", scope.activity_key())
+            .param("agent", scope.agent_key());
+        if scope.registration.is_some() {
+            query.param("registration", scope.registration_key())
+        } else {
+            query
+        }
+    }
+
+    /// The latest version of document `key`, deleted or not.
+    async fn latest(&self, target: &str, key: &DocumentKey) -> Result<Option<DocumentRow>> {
+        let sql = format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM `{}` WHERE target = {{target:String}} \
+             AND kind = {{kind:String}} AND activity = {{activity:String}} AND agent = {{agent:String}} \
+             AND registration = {{registration:String}} AND id = {{id:String}} \
+             ORDER BY version DESC LIMIT 1",
+            self.documents_table
+        );
+        let scope = &key.scope;
+        self.client
+            .query(&sql)
+            // ClickHouse 26.5 fails this query now and then with "Attempt to read after eof:
+            // while converting '' to UInt64" in its dynamic top-K filter.
+            .with_setting("use_top_k_dynamic_filtering", "0")
+            .param("target", target)
+            .param("kind", scope.kind.as_str())
+            .param("activity", scope.activity_key())
+            .param("agent", scope.agent_key())
+            .param("registration", scope.registration_key())
+            .param("id", &key.id)
+            .fetch_optional::<DocumentRow>()
+            .await
+            .map_err(|e| self.error(e))
+    }
+
+    async fn append_documents(&self, rows: Vec<DocumentRow>) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut insert = self
+            .client
+            .insert_unescaped::<DocumentRow>(&format!("`{}`", self.documents_table))
+            .await
+            .map_err(|e| self.error(e))?;
+        for row in &rows {
+            insert.write(row).await.map_err(|e| self.error(e))?;
+        }
+        insert.end().await.map_err(|e| self.error(e))
+    }
+
+    /// The live documents of `scope` as `(registration, id)`, updated after `since`.
+    async fn live_ids(
+        &self,
+        target: &str,
+        scope: &DocumentScope,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<(String, String)>> {
+        let since_condition = if since.is_some() {
+            " AND updated > fromUnixTimestamp64Micro({since:Int64})"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT registration, id FROM (SELECT registration, id, argMax(deleted, version) AS deleted, \
+             argMax(updated, version) AS updated FROM `{}` WHERE {} GROUP BY registration, id) \
+             WHERE deleted = 0{since_condition} ORDER BY id, registration",
+            self.documents_table,
+            scope_condition(scope)
+        );
+        let mut query = Self::bind_scope(self.client.query(&sql), target, scope);
+        if let Some(since) = since {
+            query = query.param("since", since.timestamp_micros());
+        }
+        query
+            .fetch_all::<(String, String)>()
+            .await
+            .map_err(|e| self.error(e))
+    }
+}
+
 enum ParamValue {
     Text(String),
     Micros(i64),
@@ -484,6 +608,112 @@ impl LrsStore for ClickHouseStore {
             })
         })
         .transpose()
+    }
+
+    async fn document(&self, target: Option<&str>, key: &DocumentKey) -> Result<Option<Document>> {
+        Ok(self
+            .latest(target.unwrap_or_default(), key)
+            .await?
+            .and_then(live))
+    }
+
+    async fn document_ids(
+        &self,
+        target: Option<&str>,
+        scope: &DocumentScope,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<String>> {
+        let mut ids: Vec<String> = self
+            .live_ids(target.unwrap_or_default(), scope, since)
+            .await?
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    async fn put_document(
+        &self,
+        target: Option<&str>,
+        key: &DocumentKey,
+        document: Document,
+        precondition: &Precondition,
+    ) -> Result<()> {
+        let target = target.unwrap_or_default();
+        let _documents = self.documents.lock().await;
+        let stored = self.latest(target, key).await?.and_then(live);
+        check(key, stored.as_ref(), precondition)?;
+        self.append_documents(vec![document_row(target, key, Some(&document))])
+            .await
+    }
+
+    async fn delete_document(
+        &self,
+        target: Option<&str>,
+        key: &DocumentKey,
+        precondition: &Precondition,
+    ) -> Result<()> {
+        let target = target.unwrap_or_default();
+        let _documents = self.documents.lock().await;
+        let stored = self.latest(target, key).await?.and_then(live);
+        check(key, stored.as_ref(), precondition)?;
+        if stored.is_none() {
+            return Ok(());
+        }
+        self.append_documents(vec![document_row(target, key, None)])
+            .await
+    }
+
+    async fn delete_documents(&self, target: Option<&str>, scope: &DocumentScope) -> Result<u64> {
+        let target = target.unwrap_or_default();
+        let _documents = self.documents.lock().await;
+        let keys = self.live_ids(target, scope, None).await?;
+        let count = keys.len() as u64;
+        let rows = keys
+            .into_iter()
+            .map(|(registration, id)| {
+                let mut key_scope = scope.clone();
+                key_scope.registration = (!registration.is_empty()).then_some(registration);
+                document_row(target, &key_scope.document(id), None)
+            })
+            .collect();
+        self.append_documents(rows).await?;
+        Ok(count)
+    }
+
+    async fn put_attachment(&self, attachment: Attachment) -> Result<()> {
+        if self.attachment(&attachment.sha2).await?.is_some() {
+            return Ok(());
+        }
+        let mut insert = self
+            .client
+            .insert_unescaped::<AttachmentRow>(&format!("`{}`", self.attachments_table))
+            .await
+            .map_err(|e| self.error(e))?;
+        insert
+            .write(&AttachmentRow {
+                sha2: attachment.sha2,
+                content_type: attachment.content_type,
+                content: attachment.content.to_vec(),
+            })
+            .await
+            .map_err(|e| self.error(e))?;
+        insert.end().await.map_err(|e| self.error(e))
+    }
+
+    async fn attachment(&self, sha2: &str) -> Result<Option<Attachment>> {
+        let row = self
+            .client
+            .query(&format!(
+                "SELECT sha2, content_type, content FROM `{}` WHERE sha2 = {{sha2:String}} LIMIT 1",
+                self.attachments_table
+            ))
+            .param("sha2", sha2)
+            .fetch_optional::<AttachmentRow>()
+            .await
+            .map_err(|e| self.error(e))?;
+        Ok(row.map(Attachment::from))
     }
 }
 

@@ -114,3 +114,31 @@ async fn bad_ids_targets_and_cursors_are_refused() {
     );
     store.drop_database().await.expect("drop database");
 }
+
+#[tokio::test]
+async fn documents_round_trip() {
+    on_fresh_store!(lrs::documents_round_trip);
+}
+
+#[tokio::test]
+async fn document_preconditions() {
+    on_fresh_store!(lrs::document_preconditions);
+}
+
+#[tokio::test]
+async fn document_ids_and_deletes() {
+    on_fresh_store!(lrs::document_ids_and_deletes);
+}
+
+#[tokio::test]
+async fn attachments_are_kept_once() {
+    on_fresh_store!(lrs::attachments_are_kept_once);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_document_writers() {
+    let Some(store) = fresh().await else { return };
+    let store = Arc::new(store);
+    lrs::concurrent_document_writers(store.clone()).await;
+    store.drop_database().await.expect("drop database");
+}
