@@ -46,6 +46,7 @@ CONTROLS = {
     "query", "database", "default_format", "compress", "decompress", "user", "password",
     "query_id", "session_id", "session_timeout", "session_check", "wait_end_of_query",
     "enable_http_compression", "buffer_size", "quota_key", "stacktrace", "role",
+    "client_protocol_version", "http_headers_progress_interval_ms",
 }
 # HTTP status of ClickHouse exception codes, as the real server answers.
 STATUS_OF_CODE = {
