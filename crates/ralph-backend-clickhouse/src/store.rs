@@ -75,6 +75,9 @@ pub struct ClickHouseStore {
     attachments_table: String,
     /// Held from a document's precondition check to the end of its write.
     documents: Mutex<()>,
+    /// Whether the server has the `use_top_k_dynamic_filtering` setting (turned off, see
+    /// [`Self::query_of`]).
+    has_top_k_filter: bool,
 }
 
 impl std::fmt::Debug for ClickHouseStore {
@@ -108,7 +111,7 @@ impl ClickHouseStore {
             ))
         })?;
         let (client, server) = client(&settings.connection(), "backends.lrs.clickhouse")?;
-        let store = Self {
+        let mut store = Self {
             documents_table: derived_table(&settings.event_table_name, "documents")?,
             attachments_table: derived_table(&settings.event_table_name, "attachments")?,
             settings,
@@ -117,14 +120,21 @@ impl ClickHouseStore {
             ready: Mutex::new(HashSet::new()),
             writer: Mutex::new(()),
             documents: Mutex::new(()),
+            has_top_k_filter: false,
         };
+        store.has_top_k_filter = store
+            .server_client()
+            .query("SELECT count() FROM system.settings WHERE name = 'use_top_k_dynamic_filtering'")
+            .fetch_one::<u64>()
+            .await
+            .map_err(|e| store.error(e))?
+            > 0;
         store
-            .client
+            .server_client()
             .query(&format!(
                 "CREATE DATABASE IF NOT EXISTS `{}`",
                 store.settings.database
             ))
-            .with_setting("database", "default")
             .execute()
             .await
             .map_err(|e| store.error(e))?;
@@ -146,6 +156,25 @@ impl ClickHouseStore {
 
     fn error(&self, err: clickhouse::error::Error) -> Error {
         ch_error(&self.server, err)
+    }
+
+    /// The client on the `default` database, for statements about databases (the store's may
+    /// not exist yet).
+    fn server_client(&self) -> Client {
+        self.client.clone().with_database("default")
+    }
+
+    /// A query of `ORDER BY ... LIMIT` shape. ClickHouse 26.5's dynamic top-K filter fails some
+    /// of them ("Type mismatch in IN or VALUES section. Expected: DateTime64(6). Got: UUID",
+    /// "Attempt to read after eof: while converting '' to UInt64"), so it is turned off where
+    /// the server has it; reading in the sort order stops early anyway.
+    fn query_of(&self, sql: &str) -> clickhouse::query::Query {
+        let query = self.client.query(sql);
+        if self.has_top_k_filter {
+            query.with_setting("use_top_k_dynamic_filtering", "0")
+        } else {
+            query
+        }
     }
 
     /// The table of `target`: the event table without one, else the target's own table.
@@ -218,12 +247,11 @@ impl ClickHouseStore {
 
     /// Drops the store's database and everything in it.
     pub async fn drop_database(&self) -> Result<()> {
-        self.client
+        self.server_client()
             .query(&format!(
                 "DROP DATABASE IF EXISTS `{}`",
                 self.settings.database
             ))
-            .with_setting("database", "default")
             .execute()
             .await
             .map_err(|e| self.error(e))?;
@@ -407,7 +435,7 @@ impl ClickHouseStore {
         // One more row than asked tells whether a next page exists, so a full last page gets no
         // cursor.
         let sql = sql_query(&conditions, limit.saturating_add(1));
-        let mut statement = self.client.query(&sql);
+        let mut statement = self.query_of(&sql);
         for (name, value) in params {
             statement = match value {
                 ParamValue::Text(text) => statement.param(name, text),
@@ -474,11 +502,7 @@ impl ClickHouseStore {
             self.documents_table
         );
         let scope = &key.scope;
-        self.client
-            .query(&sql)
-            // ClickHouse 26.5 fails this query now and then with "Attempt to read after eof:
-            // while converting '' to UInt64" in its dynamic top-K filter.
-            .with_setting("use_top_k_dynamic_filtering", "0")
+        self.query_of(&sql)
             .param("target", target)
             .param("kind", scope.kind.as_str())
             .param("activity", scope.activity_key())

@@ -52,8 +52,9 @@ impl ClickHouse {
         let backend = ClickHouseBackend::new(settings).expect("backend");
         backend
             .client()
+            .clone()
+            .with_database("default")
             .query(&format!("CREATE DATABASE IF NOT EXISTS {DATABASE}"))
-            .with_setting("database", "default")
             .execute()
             .await
             .expect("create the test database");
