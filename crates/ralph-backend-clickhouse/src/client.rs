@@ -308,8 +308,9 @@ pub(crate) fn lrs_columns() -> Vec<(&'static str, &'static str, String)> {
     ]
 }
 
-/// The statement table of the LRS store: Ralph's layout plus the filter columns of
-/// [`lrs_columns`] (filled by the writer: the store, or the data backend writing to such a
+/// The statement table of the LRS store: Ralph's layout plus the filter columns `verb`,
+/// `activity`, `registration`, `authority`, `voids`, `agents`, `related_agents` and
+/// `related_activities` (filled by the writer: the store, or the data backend writing to such a
 /// table) and skipping indexes on them.
 pub fn lrs_table_sql(table: &str) -> Result<String> {
     let quoted = quote_table(table)?;
