@@ -19,7 +19,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ralph_core::lrs::{
     Attachment, Document, DocumentKey, DocumentScope, FoundStatement, LrsStore, Precondition,
-    StatementPage, StatementQuery, VOIDED_VERB, equivalent, statement_id, voided_target,
+    StatementPage, StatementQuery, VOIDED_VERB, equivalent, referenced_statement, statement_id,
+    voided_target,
 };
 use ralph_core::{BackendStatus, Error, ErrorKind, Result};
 use serde::Deserialize;
@@ -353,7 +354,23 @@ impl Inner {
             if voided.contains(id) && voided_target(&statement).is_none() {
                 return None;
             }
-            query.matches(&statement).then_some(statement)
+            if query.matches(&statement) {
+                return Some(statement);
+            }
+            // Filters may be met through the statements a `StatementRef` targets: each lookup
+            // reads the file again, which this store accepts for its small LRSs.
+            if query.follows_references() && referenced_statement(&statement).is_some() {
+                let mut resolve = |id: &str| {
+                    self.get(target, id)
+                        .ok()
+                        .flatten()
+                        .map(|found| found.statement)
+                };
+                if query.matches_through_references(&statement, &mut resolve) {
+                    return Some(statement);
+                }
+            }
+            None
         };
         // Most recent first: the last `limit + 1` matches before the cursor, newest first.
         // Oldest first: the first `limit + 1` matches after the cursor.

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::{Object, Pool};
 use ralph_core::lrs::{
     Attachment, Document, DocumentKey, DocumentScope, FoundStatement, Ifi, LrsStore, Precondition,
-    Relation, StatementPage, StatementQuery, equivalent, statement_activities, statement_agents,
-    statement_id, stored_at, voided_target,
+    Relation, StatementPage, StatementQuery, equivalent, referenced_statement,
+    statement_activities, statement_agents, statement_id, stored_at, voided_target,
 };
 use ralph_core::settings::SecretUrl;
 use ralph_core::{BackendStatus, Error, ErrorKind, Result};
@@ -87,6 +87,7 @@ impl Tables {
                 voids text,
                 voided boolean NOT NULL DEFAULT false,
                 body jsonb NOT NULL,
+                ref text,
                 UNIQUE (target, id)
             );
             CREATE INDEX IF NOT EXISTS \"{p}statements_target_seq\" ON {s} (target, seq);
@@ -95,6 +96,7 @@ impl Tables {
             CREATE INDEX IF NOT EXISTS \"{p}statements_authority\" ON {s} (target, authority, seq);
             CREATE INDEX IF NOT EXISTS \"{p}statements_stored\" ON {s} (target, stored);
             CREATE INDEX IF NOT EXISTS \"{p}statements_voids\" ON {s} (target, voids) WHERE voids IS NOT NULL;
+            CREATE INDEX IF NOT EXISTS \"{p}statements_referencing\" ON {s} (target, seq) WHERE ref IS NOT NULL;
             CREATE TABLE IF NOT EXISTS {agents} (
                 ifi text NOT NULL,
                 seq bigint NOT NULL,
@@ -395,6 +397,7 @@ impl PostgresStore {
         let mut col_registration = Vec::with_capacity(rows.len());
         let mut col_authority = Vec::with_capacity(rows.len());
         let mut col_voids = Vec::with_capacity(rows.len());
+        let mut col_ref = Vec::with_capacity(rows.len());
         let mut col_voided = Vec::with_capacity(rows.len());
         let mut col_body = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -407,16 +410,17 @@ impl PostgresStore {
             col_registration.push(row.registration.as_deref());
             col_authority.push(row.authority.as_deref());
             col_voids.push(row.voids.as_deref());
+            col_ref.push(referenced_statement(&row.statement));
             col_voided.push(voided);
             col_body.push(&row.statement);
         }
         let insert = tx
             .prepare_cached(&format!(
-                "INSERT INTO {table} (target, id, stored, verb, registration, authority, voids, voided, body) \
-                 SELECT $1, u.id, u.stored, u.verb, u.registration, u.authority, u.voids, u.voided, u.body \
+                "INSERT INTO {table} (target, id, stored, verb, registration, authority, voids, voided, body, ref) \
+                 SELECT $1, u.id, u.stored, u.verb, u.registration, u.authority, u.voids, u.voided, u.body, u.ref \
                  FROM unnest($2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], \
-                 $7::text[], $8::boolean[], $9::jsonb[]) WITH ORDINALITY \
-                 AS u (id, stored, verb, registration, authority, voids, voided, body, n) \
+                 $7::text[], $8::boolean[], $9::jsonb[], $10::text[]) WITH ORDINALITY \
+                 AS u (id, stored, verb, registration, authority, voids, voided, body, ref, n) \
                  ORDER BY u.n RETURNING id, seq"
             ))
             .await
@@ -434,6 +438,7 @@ impl PostgresStore {
                     &col_voids,
                     &col_voided,
                     &col_body,
+                    &col_ref,
                 ],
             )
             .await
@@ -599,21 +604,119 @@ impl PostgresStore {
             .query(&prepared, &refs)
             .await
             .map_err(|e| self.error(e))?;
-        let more = rows.len() > limit;
-        let mut statements = Vec::with_capacity(limit.min(rows.len()));
-        let mut last_seq = None;
-        for row in rows.into_iter().take(limit) {
-            last_seq = Some(row.get::<_, i64>(0));
-            statements.push(row.get::<_, Value>(1));
+        let mut found: Vec<(i64, Value)> = rows
+            .into_iter()
+            .map(|row| (row.get::<_, i64>(0), row.get::<_, Value>(1)))
+            .collect();
+        if query.follows_references() {
+            let through = self.through_references(target, query, limit + 1).await?;
+            if !through.is_empty() {
+                found.extend(through);
+                found.sort_by_key(|(seq, _)| if query.ascending { *seq } else { -*seq });
+            }
         }
+        let more = found.len() > limit;
+        found.truncate(limit);
+        let last_seq = found.last().map(|(seq, _)| *seq);
         Ok(StatementPage {
-            statements,
+            statements: found.into_iter().map(|(_, s)| s).collect(),
             more: if more {
                 last_seq.map(|s| s.to_string())
             } else {
                 None
             },
         })
+    }
+
+    /// The first `wanted` statements of the page that meet the filters only through the
+    /// statements their `StatementRef` targets (those meeting them directly come from the main
+    /// query). Only statements with a `StatementRef` object are read, in page order and in
+    /// batches, from a partial index; their targets are looked up by id.
+    async fn through_references(
+        &self,
+        target: &str,
+        query: &StatementQuery,
+        wanted: usize,
+    ) -> Result<Vec<(i64, Value)>> {
+        const BATCH: i64 = 500;
+        let statements = &self.tables.statements;
+        let (comparison, order) = if query.ascending {
+            (">", "ASC")
+        } else {
+            ("<", "DESC")
+        };
+        let sql = format!(
+            "SELECT seq, body FROM {statements} WHERE target = $1 AND ref IS NOT NULL \
+             AND NOT voided AND ($2::bigint IS NULL OR seq {comparison} $2) \
+             AND ($3::timestamptz IS NULL OR stored > $3) \
+             AND ($4::timestamptz IS NULL OR stored <= $4) ORDER BY seq {order} LIMIT $5"
+        );
+        let mut after: Option<i64> = match &query.cursor {
+            Some(cursor) => Some(
+                cursor
+                    .parse()
+                    .map_err(|_| Error::invalid_input(format!("invalid cursor `{cursor}`")))?,
+            ),
+            None => None,
+        };
+        let mut out = Vec::new();
+        loop {
+            let rows = {
+                let client = self.client().await?;
+                let prepared = client
+                    .prepare_cached(&sql)
+                    .await
+                    .map_err(|e| self.error(e))?;
+                client
+                    .query(
+                        &prepared,
+                        &[&target, &after, &query.since, &query.until, &BATCH],
+                    )
+                    .await
+                    .map_err(|e| self.error(e))?
+            };
+            let exhausted = rows.len() < usize::try_from(BATCH).unwrap_or(usize::MAX);
+            for row in rows {
+                let seq: i64 = row.get(0);
+                let statement: Value = row.get(1);
+                after = Some(seq);
+                if query.matches(&statement) {
+                    continue;
+                }
+                let chain = self.reference_chain(target, &statement).await?;
+                let mut resolve = |id: &str| chain.get(id).cloned();
+                if query.matches_through_references(&statement, &mut resolve) {
+                    out.push((seq, statement));
+                    if out.len() >= wanted {
+                        return Ok(out);
+                    }
+                }
+            }
+            if exhausted {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// The statements `statement` targets through `StatementRef` objects, by id.
+    async fn reference_chain(
+        &self,
+        target: &str,
+        statement: &Value,
+    ) -> Result<HashMap<String, Value>> {
+        let mut chain = HashMap::new();
+        let mut next = referenced_statement(statement).map(str::to_owned);
+        while let Some(id) = next {
+            if chain.contains_key(&id) || chain.len() >= ralph_core::lrs::MAX_REFERENCE_DEPTH {
+                break;
+            }
+            let Some(found) = LrsStore::get(self, Some(target), &id).await? else {
+                break;
+            };
+            next = referenced_statement(&found.statement).map(str::to_owned);
+            chain.insert(id, found.statement);
+        }
+        Ok(chain)
     }
 }
 

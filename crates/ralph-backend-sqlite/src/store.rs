@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ralph_core::lrs::{
     Attachment, Document, DocumentKey, DocumentScope, FoundStatement, Ifi, LrsStore, Precondition,
-    Relation, StatementPage, StatementQuery, equivalent, statement_activities, statement_agents,
-    statement_id, stored_at, voided_target,
+    Relation, StatementPage, StatementQuery, equivalent, referenced_statement,
+    statement_activities, statement_agents, statement_id, stored_at, voided_target,
 };
 use ralph_core::{BackendStatus, Error, ErrorKind, Result};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params, params_from_iter};
@@ -54,6 +54,33 @@ CREATE TABLE IF NOT EXISTS statement_activities (
     PRIMARY KEY (iri, seq)
 ) WITHOUT ROWID;
 ";
+
+/// Adds the `ref` column (the id a `StatementRef` object targets) to databases made before it
+/// existed, fills it in, and indexes the statements that have one.
+fn add_reference_column(conn: &Connection) -> Result<()> {
+    let has_ref: bool = conn
+        .query_row(
+            "SELECT count(*) FROM pragma_table_info('statements') WHERE name = 'ref'",
+            [],
+            |row| row.get::<_, i64>(0),
+        )
+        .map_err(db_error)?
+        > 0;
+    if !has_ref {
+        conn.execute_batch(
+            "ALTER TABLE statements ADD COLUMN ref TEXT;
+             UPDATE statements SET ref = json_extract(body, '$.object.id')
+             WHERE json_extract(body, '$.object.objectType') = 'StatementRef';",
+        )
+        .map_err(db_error)?;
+    }
+    // Filters that follow references walk the referencing statements in `seq` order.
+    conn.execute_batch(
+        "CREATE INDEX IF NOT EXISTS statements_referencing ON statements (target, seq) \
+         WHERE ref IS NOT NULL;",
+    )
+    .map_err(db_error)
+}
 
 /// The in-memory database path.
 pub const MEMORY: &str = ":memory:";
@@ -154,6 +181,7 @@ impl SqliteStore {
                 .map_err(db_error)?;
         }
         writer.execute_batch(SCHEMA).map_err(db_error)?;
+        add_reference_column(&writer)?;
         writer
             .execute_batch(crate::documents::SCHEMA)
             .map_err(db_error)?;
@@ -259,12 +287,11 @@ pub(crate) fn insert_batch(
             .unwrap_or_else(chrono::Utc::now)
             .timestamp_micros();
         let existing: Option<String> = tx
-            .query_row(
-                "SELECT body FROM statements WHERE target = ?1 AND id = ?2",
-                params![target, id],
-                |row| row.get(0),
-            )
-            .optional()
+            .prepare_cached("SELECT body FROM statements WHERE target = ?1 AND id = ?2")
+            .and_then(|mut s| {
+                s.query_row(params![target, id], |row| row.get(0))
+                    .optional()
+            })
             .map_err(db_error)?;
         if let Some(body) = existing {
             if equivalent(&decode(&body)?, &statement) {
@@ -278,33 +305,26 @@ pub(crate) fn insert_batch(
         let voids = voided_target(&statement).map(str::to_owned);
         if let Some(voided_id) = &voids {
             let target_voids: Option<Option<String>> = tx
-                .query_row(
-                    "SELECT voids FROM statements WHERE target = ?1 AND id = ?2",
-                    params![target, voided_id],
-                    |row| row.get(0),
-                )
-                .optional()
+                .prepare_cached("SELECT voids FROM statements WHERE target = ?1 AND id = ?2")
+                .and_then(|mut s| {
+                    s.query_row(params![target, voided_id], |row| row.get(0))
+                        .optional()
+                })
                 .map_err(db_error)?;
             if matches!(target_voids, Some(Some(_))) {
                 return Err(Error::invalid_input(format!(
                     "statement `{id}` voids `{voided_id}`, a voiding statement: voiding statements cannot be voided"
                 )));
             }
-            tx.execute(
-                "UPDATE statements SET voided = 1 WHERE target = ?1 AND id = ?2",
-                params![target, voided_id],
-            )
-            .map_err(db_error)?;
+            tx.prepare_cached("UPDATE statements SET voided = 1 WHERE target = ?1 AND id = ?2")
+                .and_then(|mut s| s.execute(params![target, voided_id]))
+                .map_err(db_error)?;
         }
         // A voiding statement stored before its target voids it on arrival.
         let voided = voids.is_none()
             && tx
-                .query_row(
-                    "SELECT 1 FROM statements WHERE target = ?1 AND voids = ?2 LIMIT 1",
-                    params![target, id],
-                    |_| Ok(()),
-                )
-                .optional()
+                .prepare_cached("SELECT 1 FROM statements WHERE target = ?1 AND voids = ?2 LIMIT 1")
+                .and_then(|mut s| s.query_row(params![target, id], |_| Ok(())).optional())
                 .map_err(db_error)?
                 .is_some();
         let verb = statement.pointer("/verb/id").and_then(Value::as_str);
@@ -318,10 +338,12 @@ pub(crate) fn insert_batch(
             .map(|i| i.key());
         let body = serde_json::to_string(&statement)
             .map_err(|e| Error::invalid_input(format!("statement `{id}`: {e}")))?;
-        tx.execute(
-            "INSERT INTO statements (target, id, stored_us, verb, registration, authority, voids, voided, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
+        tx.prepare_cached(
+            "INSERT INTO statements (target, id, stored_us, verb, registration, authority, voids, voided, body, ref)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
                 target,
                 id,
                 stored_us,
@@ -330,9 +352,10 @@ pub(crate) fn insert_batch(
                 authority,
                 voids,
                 voided,
-                body
-            ],
-        )
+                body,
+                referenced_statement(&statement)
+            ])
+        })
         .map_err(db_error)?;
         let seq = tx.last_insert_rowid();
         {
@@ -437,26 +460,101 @@ pub(crate) fn query_page(
             Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
         })
         .map_err(db_error)?;
-    let mut statements = Vec::new();
-    let mut last_seq = None;
-    let mut more = false;
-    for row in rows {
-        let (seq, body) = row.map_err(db_error)?;
-        if statements.len() == limit {
-            more = true;
-            break;
+    let mut found = rows
+        .map(|row| {
+            let (seq, body) = row.map_err(db_error)?;
+            Ok((seq, decode(&body)?))
+        })
+        .collect::<Result<Vec<(i64, Value)>>>()?;
+    if query.follows_references() {
+        let through = through_references(conn, target, query, limit + 1)?;
+        if !through.is_empty() {
+            found.extend(through);
+            found.sort_by_key(|(seq, _)| if query.ascending { *seq } else { -*seq });
         }
-        statements.push(decode(&body)?);
-        last_seq = Some(seq);
     }
+    let more = found.len() > limit;
+    found.truncate(limit);
+    let last_seq = found.last().map(|(seq, _)| *seq);
     Ok(StatementPage {
-        statements,
+        statements: found.into_iter().map(|(_, s)| s).collect(),
         more: if more {
             last_seq.map(|s| s.to_string())
         } else {
             None
         },
     })
+}
+
+/// The first `wanted` statements of the page that meet the filters only through the statements
+/// their `StatementRef` targets (those meeting them directly come from the main query).
+///
+/// Only statements with a `StatementRef` object are read, in page order, from a partial index;
+/// their targets are looked up by id.
+fn through_references(
+    conn: &Connection,
+    target: &str,
+    query: &StatementQuery,
+    wanted: usize,
+) -> Result<Vec<(i64, Value)>> {
+    use rusqlite::types::Value as Sql;
+    let mut sql = String::from(
+        "SELECT seq, body FROM statements WHERE target = ? AND ref IS NOT NULL AND voided = 0",
+    );
+    let mut args: Vec<Sql> = vec![Sql::Text(target.to_owned())];
+    if let Some(cursor) = &query.cursor {
+        let after: i64 = cursor
+            .parse()
+            .map_err(|_| Error::invalid_input(format!("invalid cursor `{cursor}`")))?;
+        sql.push_str(if query.ascending {
+            " AND seq > ?"
+        } else {
+            " AND seq < ?"
+        });
+        args.push(Sql::Integer(after));
+    }
+    if let Some(since) = query.since {
+        sql.push_str(" AND stored_us > ?");
+        args.push(Sql::Integer(since.timestamp_micros()));
+    }
+    if let Some(until) = query.until {
+        sql.push_str(" AND stored_us <= ?");
+        args.push(Sql::Integer(until.timestamp_micros()));
+    }
+    sql.push_str(if query.ascending {
+        " ORDER BY seq ASC"
+    } else {
+        " ORDER BY seq DESC"
+    });
+    let mut stmt = conn.prepare_cached(&sql).map_err(db_error)?;
+    let mut rows = stmt.query(params_from_iter(args)).map_err(db_error)?;
+    let mut out = Vec::new();
+    let mut failure = None;
+    while out.len() < wanted {
+        let Some(row) = rows.next().map_err(db_error)? else {
+            break;
+        };
+        let seq: i64 = row.get(0).map_err(db_error)?;
+        let body: String = row.get(1).map_err(db_error)?;
+        let statement = decode(&body)?;
+        if query.matches(&statement) {
+            continue;
+        }
+        let mut resolve = |id: &str| match get_one(conn, target, id) {
+            Ok(found) => found.map(|f| f.statement),
+            Err(err) => {
+                failure = Some(err);
+                None
+            }
+        };
+        if query.matches_through_references(&statement, &mut resolve) {
+            out.push((seq, statement));
+        }
+        if let Some(err) = failure.take() {
+            return Err(err);
+        }
+    }
+    Ok(out)
 }
 
 fn get_one(conn: &Connection, target: &str, id: &str) -> Result<Option<FoundStatement>> {

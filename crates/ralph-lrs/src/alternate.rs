@@ -5,7 +5,7 @@
 //!
 //! Browsers behind strict cross-origin rules used it to send any request as a form `POST`. The
 //! middleware turns such a request back into the request it stands for before the routes see
-//! it, so every resource supports it.
+//! it, so every resource supports it. xAPI 2.0 removed it: a form that says version 2.0 is 400.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -104,6 +104,16 @@ async fn rewrite(request: Request, method: Method) -> Result<Request, LrsError> 
         } else {
             query.append_pair(&key, &value);
         }
+    }
+    if headers
+        .get(crate::VERSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().starts_with('2'))
+    {
+        return Err(LrsError::BadRequest(
+            "the alternate request syntax was removed in xAPI 2.0: send the request itself"
+                .to_owned(),
+        ));
     }
     let query = query.finish();
     let path = parts.uri.path();

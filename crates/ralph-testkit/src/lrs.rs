@@ -12,6 +12,7 @@ use bytes::Bytes;
 use ralph_core::ErrorKind;
 use ralph_core::lrs::{
     Attachment, Document, DocumentScope, Ifi, LrsStore, Precondition, StatementQuery, VOIDED_VERB,
+    stored_at,
 };
 use serde_json::{Value, json};
 
@@ -444,11 +445,98 @@ where
     voiding_rules(fresh().await.as_ref()).await;
     targets_are_disjoint(fresh().await.as_ref()).await;
     concurrent_writers(fresh().await).await;
+    filters_follow_statement_refs(fresh().await.as_ref()).await;
     documents_round_trip(fresh().await.as_ref()).await;
     document_preconditions(fresh().await.as_ref()).await;
     document_ids_and_deletes(fresh().await.as_ref()).await;
     concurrent_document_writers(fresh().await).await;
     attachments_are_kept_once(fresh().await.as_ref()).await;
+}
+
+/// A statement `n` by `actor` whose object is a `StatementRef` to statement `target`.
+pub fn referencing(n: u64, actor: &str, verb: &str, target: u64) -> Value {
+    json!({
+        "id": id(n),
+        "actor": {"mbox": format!("mailto:{actor}@example.org")},
+        "verb": {"id": format!("http://example.org/verbs/{verb}")},
+        "object": {"objectType": "StatementRef", "id": id(target)},
+        "stored": next_stored(),
+    })
+}
+
+/// The `agent`, `verb`, `activity` and `registration` filters are also met through the
+/// statements a statement targets with a `StatementRef` (recursively, even when the target is
+/// voided); time filters apply to the statement itself; pages still follow each other exactly.
+pub async fn filters_follow_statement_refs(store: &dyn LrsStore) {
+    let target = statement(1, "alice", "x", "a");
+    store.insert(None, vec![target]).await.expect("insert");
+    store.insert(None, vec![voiding(2, 1)]).await.expect("void");
+    let direct_ref = referencing(3, "bob", "y", 1);
+    store
+        .insert(None, vec![direct_ref.clone()])
+        .await
+        .expect("ref");
+    let chained = referencing(4, "dan", "z", 3);
+    store
+        .insert(None, vec![chained])
+        .await
+        .expect("chained ref");
+    store
+        .insert(None, vec![statement(5, "carol", "x", "b")])
+        .await
+        .expect("insert");
+    store
+        .insert(None, vec![statement(6, "carol", "w", "b")])
+        .await
+        .expect("insert");
+    let verb_x = StatementQuery {
+        verb: Some("http://example.org/verbs/x".into()),
+        ..query(100)
+    };
+    assert_eq!(
+        all(store, None, verb_x.clone()).await,
+        [id(5), id(4), id(3), id(2)],
+        "the voided target itself is left out; what targets it is in"
+    );
+    let mut paged = Vec::new();
+    let mut q = StatementQuery {
+        limit: 1,
+        ..verb_x.clone()
+    };
+    loop {
+        let page = store.query(None, &q).await.expect("query");
+        assert!(page.statements.len() <= 1);
+        paged.extend(ids(&page.statements));
+        match page.more {
+            Some(cursor) => q.cursor = Some(cursor),
+            None => break,
+        }
+    }
+    assert_eq!(paged, [id(5), id(4), id(3), id(2)], "pages of one");
+    let by_bob = StatementQuery {
+        agent: Some(mbox("bob")),
+        ..verb_x.clone()
+    };
+    assert_eq!(
+        all(store, None, by_bob).await,
+        [id(4), id(3)],
+        "each filter may be met by another statement of the chain"
+    );
+    let activity_a = StatementQuery {
+        activity: Some("http://example.org/activities/a".into()),
+        ascending: true,
+        ..query(100)
+    };
+    assert_eq!(all(store, None, activity_a).await, [id(2), id(3), id(4)]);
+    let since = StatementQuery {
+        since: stored_at(&direct_ref),
+        ..verb_x
+    };
+    assert_eq!(
+        all(store, None, since).await,
+        [id(5), id(4)],
+        "time filters apply to the referencing statement itself"
+    );
 }
 
 fn doc(content: &str, content_type: &str, at: &str) -> Document {

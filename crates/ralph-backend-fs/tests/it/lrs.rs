@@ -59,6 +59,12 @@ async fn concurrent_writers() {
 }
 
 #[tokio::test]
+async fn filters_follow_statement_refs() {
+    let (store, _dir) = fresh();
+    lrs::filters_follow_statement_refs(&store).await;
+}
+
+#[tokio::test]
 async fn documents_round_trip() {
     let (store, _dir) = fresh();
     lrs::documents_round_trip(&store).await;

@@ -77,3 +77,9 @@ async fn attachments_are_kept_once() {
     let (store, _dir) = file_store();
     lrs::attachments_are_kept_once(&store).await;
 }
+
+#[tokio::test]
+async fn filters_follow_statement_refs() {
+    let (store, _dir) = file_store();
+    lrs::filters_follow_statement_refs(&store).await;
+}

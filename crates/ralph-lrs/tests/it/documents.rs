@@ -462,6 +462,20 @@ async fn the_alternate_request_syntax_stands_for_any_request() {
         .await;
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(res.json()["id"], json!(id(1)));
+    // Not in xAPI 2.0.
+    let get_2 = form(&[
+        ("statementId", &id(1)),
+        ("Authorization", &auth),
+        ("X-Experience-API-Version", "2.0.0"),
+    ]);
+    let res = lrs
+        .req(Method::POST, "/xAPI/statements?method=GET")
+        .by(None)
+        .without_version()
+        .raw("application/x-www-form-urlencoded", get_2)
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
     // Only `method` in the query, and a form body.
     let res = lrs
         .req(Method::POST, "/xAPI/statements?method=GET&limit=1")
