@@ -83,7 +83,7 @@ fn unknown_backend_unknown_setting_and_wrong_type_exit_2_naming_them() {
     let out = sb.run(&["read", "-b", "nope"], b"");
     assert_code(&out, 2);
     assert!(
-        stderr(&out).contains("possible values: fs, memory, postgres, redis, sqlite"),
+        stderr(&out).contains("possible values: clickhouse, fs, memory, postgres, redis, sqlite"),
         "{}",
         stderr(&out)
     );
