@@ -13,6 +13,8 @@ use ralph_core::registry::Registry;
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
     registry.register::<ralph_core::memory::MemoryFactory>();
+    #[cfg(feature = "clickhouse")]
+    registry.register::<ralph_backend_clickhouse::ClickHouseFactory>();
     #[cfg(feature = "fs")]
     registry.register::<ralph_backend_fs::FsFactory>();
     #[cfg(feature = "ldp")]

@@ -34,6 +34,8 @@ pub struct RunserverArgs {
 /// The LRS stores this binary was built with (one cargo feature each).
 pub fn lrs_registry() -> LrsRegistry {
     let mut registry = LrsRegistry::new();
+    #[cfg(feature = "clickhouse")]
+    registry.register::<ralph_backend_clickhouse::ClickHouseLrsFactory>();
     #[cfg(feature = "fs")]
     registry.register::<ralph_backend_fs::FsLrsFactory>();
     #[cfg(feature = "postgres")]
