@@ -277,6 +277,15 @@ pub(crate) fn lrs_columns() -> Vec<(&'static str, &'static str, String)> {
             ),
         ),
         (
+            "ref",
+            "String",
+            format!(
+                "if({} = 'StatementRef', lower({}), '')",
+                text_at(&["object", "objectType"]),
+                text_at(&["object", "id"]),
+            ),
+        ),
+        (
             "agents",
             "Array(String)",
             clean(format!(
@@ -309,7 +318,7 @@ pub(crate) fn lrs_columns() -> Vec<(&'static str, &'static str, String)> {
 }
 
 /// The statement table of the LRS store: Ralph's layout plus the filter columns `verb`,
-/// `activity`, `registration`, `authority`, `voids`, `agents`, `related_agents` and
+/// `activity`, `registration`, `authority`, `voids`, `ref`, `agents`, `related_agents` and
 /// `related_activities` (filled by the writer: the store, or the data backend writing to such a
 /// table) and skipping indexes on them.
 pub fn lrs_table_sql(table: &str) -> Result<String> {
@@ -369,6 +378,7 @@ fn lrs_indexes() -> Vec<&'static str> {
         "related_agents_bf related_agents TYPE bloom_filter GRANULARITY 1",
         "related_activities_bf related_activities TYPE bloom_filter GRANULARITY 1",
         "voids_set voids TYPE set(100) GRANULARITY 1",
+        "ref_set ref TYPE set(100) GRANULARITY 1",
     ]
 }
 

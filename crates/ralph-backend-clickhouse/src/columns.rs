@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use clickhouse::{Client, Row};
-use ralph_core::lrs::{Ifi, Relation, statement_activities, statement_agents, voided_target};
+use ralph_core::lrs::{
+    Ifi, Relation, referenced_statement, statement_activities, statement_agents, voided_target,
+};
 use ralph_core::{Error, Result};
 use serde::Serialize;
 use serde_json::Value;
@@ -23,6 +25,9 @@ pub(crate) struct LrsRow {
     pub registration: String,
     pub authority: String,
     pub voids: String,
+    /// The id a `StatementRef` object targets (the column `ref`).
+    #[serde(rename = "ref")]
+    pub reference: String,
     pub agents: Vec<String>,
     pub related_agents: Vec<String>,
     pub related_activities: Vec<String>,
@@ -62,6 +67,9 @@ impl LrsRow {
                 .map(|i| i.key())
                 .unwrap_or_default(),
             voids: voided_target(statement)
+                .map(str::to_ascii_lowercase)
+                .unwrap_or_default(),
+            reference: referenced_statement(statement)
                 .map(str::to_ascii_lowercase)
                 .unwrap_or_default(),
             agents: agents

@@ -35,7 +35,7 @@
 //!
 //! [`ClickHouseStore`] keeps xAPI statements in tables of the same layout (the default table
 //! `event_table_name`, and one table per target for multitenancy) plus filter columns (`verb`,
-//! `activity`, `registration`, `authority`, `voids`, `agents`, `related_agents`,
+//! `activity`, `registration`, `authority`, `voids`, `ref`, `agents`, `related_agents`,
 //! `related_activities`, see [`lrs_table_sql`]) with skipping indexes. The store fills them on
 //! insert, and so does the data backend when it writes to such a table; a table of Ralph's
 //! layout gains them when the store opens it, computed from `event` for the rows already there

@@ -8,7 +8,8 @@ use chrono::Utc;
 use clickhouse::{Client, Row};
 use ralph_core::lrs::{
     Attachment, Document, DocumentKey, DocumentScope, FoundStatement, LrsStore, Precondition,
-    StatementPage, StatementQuery, equivalent, statement_id, stored_at, voided_target,
+    StatementPage, StatementQuery, equivalent, referenced_statement, statement_id, stored_at,
+    voided_target,
 };
 use ralph_core::{BackendStatus, Error, ErrorKind, Result};
 use serde::Deserialize;
@@ -442,10 +443,20 @@ impl ClickHouseStore {
                 ParamValue::Micros(micros) => statement.param(name, micros),
             };
         }
-        let rows = statement
+        let mut rows = statement
             .fetch_all::<PageRow>()
             .await
             .map_err(|e| self.error(e))?;
+        if query.follows_references() {
+            let through = self.through_references(table, query, limit + 1).await?;
+            if !through.is_empty() {
+                rows.extend(through);
+                rows.sort_by_key(|row| (row.micros, row.event_id));
+                if !query.ascending {
+                    rows.reverse();
+                }
+            }
+        }
         let more = rows.len() > limit;
         let mut statements = Vec::with_capacity(limit.min(rows.len()));
         let mut last = None;
@@ -466,6 +477,134 @@ impl ClickHouseStore {
                 None
             },
         })
+    }
+
+    /// The statement `id` of `table`, voided or not.
+    async fn get_in(&self, table: &str, id: &str) -> Result<Option<FoundStatement>> {
+        let table = table.to_owned();
+        let Ok(id) = Uuid::parse_str(id) else {
+            return Ok(None);
+        };
+        if !self.exists(&table).await? {
+            return Ok(None);
+        }
+        let row = self
+            .client
+            .query(&format!(
+                "SELECT event, toUInt8(voids = '' AND event_id IN \
+                 (SELECT toUUIDOrZero(voids) FROM `{table}` WHERE voids != '')) AS voided \
+                 FROM `{table}` WHERE event_id = {{id:UUID}} LIMIT 1"
+            ))
+            .param("id", id.to_string())
+            .fetch_optional::<GetRow>()
+            .await
+            .map_err(|e| self.error(e))?;
+        row.map(|row| {
+            Ok(FoundStatement {
+                statement: serde_json::from_str(&row.event).map_err(|e| {
+                    Error::backend(format!(
+                        "clickhouse: stored statement `{id}` is not JSON: {e}"
+                    ))
+                })?,
+                voided: row.voided == 1,
+            })
+        })
+        .transpose()
+    }
+
+    /// The first `wanted` rows of the page that meet the filters only through the statements
+    /// their `StatementRef` targets (those meeting them directly come from the main query).
+    /// Only rows with a `ref` are read, in page order and in batches; targets are looked up by
+    /// id.
+    async fn through_references(
+        &self,
+        table: &str,
+        query: &StatementQuery,
+        wanted: usize,
+    ) -> Result<Vec<PageRow>> {
+        const BATCH: usize = 500;
+        let direction = if query.ascending { "ASC" } else { "DESC" };
+        let op = if query.ascending { ">" } else { "<" };
+        let mut after = query.cursor.as_deref().map(parse_cursor).transpose()?;
+        let mut out = Vec::new();
+        loop {
+            let mut conditions = vec![
+                "ref != ''".to_owned(),
+                format!(
+                    "(voids != '' OR event_id NOT IN (SELECT toUUIDOrZero(voids) FROM `{table}` WHERE voids != ''))"
+                ),
+            ];
+            if query.since.is_some() {
+                conditions.push("emission_time > fromUnixTimestamp64Micro({since:Int64})".into());
+            }
+            if query.until.is_some() {
+                conditions.push("emission_time <= fromUnixTimestamp64Micro({until:Int64})".into());
+            }
+            if after.is_some() {
+                conditions.push(format!(
+                    "(emission_time {op} fromUnixTimestamp64Micro({{after_time:Int64}}) OR \
+                     (emission_time = fromUnixTimestamp64Micro({{after_time:Int64}}) AND event_id {op} {{after_id:UUID}}))"
+                ));
+            }
+            let sql = format!(
+                "SELECT event_id, toUnixTimestamp64Micro(emission_time) AS micros, event FROM `{table}` \
+                 WHERE {} ORDER BY emission_time {direction}, event_id {direction} LIMIT {BATCH}",
+                conditions.join(" AND ")
+            );
+            let mut statement = self.query_of(&sql);
+            if let Some(since) = query.since {
+                statement = statement.param("since", since.timestamp_micros());
+            }
+            if let Some(until) = query.until {
+                statement = statement.param("until", until.timestamp_micros());
+            }
+            if let Some((micros, id)) = after {
+                statement = statement
+                    .param("after_time", micros)
+                    .param("after_id", id.to_string());
+            }
+            let rows = statement
+                .fetch_all::<PageRow>()
+                .await
+                .map_err(|e| self.error(e))?;
+            let exhausted = rows.len() < BATCH;
+            for row in rows {
+                after = Some((row.micros, row.event_id));
+                let value: Value = serde_json::from_str(&row.event).map_err(|e| {
+                    Error::backend(format!(
+                        "clickhouse: stored statement `{}` is not JSON: {e}",
+                        row.event_id
+                    ))
+                })?;
+                if query.matches(&value) {
+                    continue;
+                }
+                let mut chain = std::collections::HashMap::new();
+                let mut next = referenced_statement(&value).map(str::to_owned);
+                while let Some(id) = next {
+                    if chain.contains_key(&id)
+                        || chain.len() >= ralph_core::lrs::MAX_REFERENCE_DEPTH
+                    {
+                        break;
+                    }
+                    let Some(found) = self.get_in(table, &id).await? else {
+                        break;
+                    };
+                    next = referenced_statement(&found.statement).map(str::to_owned);
+                    chain.insert(id, found.statement);
+                }
+                let mut resolve = |id: &str| chain.get(id).cloned();
+                if query.matches_through_references(&value, &mut resolve) {
+                    out.push(row);
+                    if out.len() >= wanted {
+                        return Ok(out);
+                    }
+                }
+            }
+            if exhausted {
+                return Ok(out);
+            }
+        }
     }
 }
 
@@ -604,34 +743,7 @@ impl LrsStore for ClickHouseStore {
 
     async fn get(&self, target: Option<&str>, id: &str) -> Result<Option<FoundStatement>> {
         let table = self.table(target)?;
-        let Ok(id) = Uuid::parse_str(id) else {
-            return Ok(None);
-        };
-        if !self.exists(&table).await? {
-            return Ok(None);
-        }
-        let row = self
-            .client
-            .query(&format!(
-                "SELECT event, toUInt8(voids = '' AND event_id IN \
-                 (SELECT toUUIDOrZero(voids) FROM `{table}` WHERE voids != '')) AS voided \
-                 FROM `{table}` WHERE event_id = {{id:UUID}} LIMIT 1"
-            ))
-            .param("id", id.to_string())
-            .fetch_optional::<GetRow>()
-            .await
-            .map_err(|e| self.error(e))?;
-        row.map(|row| {
-            Ok(FoundStatement {
-                statement: serde_json::from_str(&row.event).map_err(|e| {
-                    Error::backend(format!(
-                        "clickhouse: stored statement `{id}` is not JSON: {e}"
-                    ))
-                })?,
-                voided: row.voided == 1,
-            })
-        })
-        .transpose()
+        self.get_in(&table, id).await
     }
 
     async fn document(&self, target: Option<&str>, key: &DocumentKey) -> Result<Option<Document>> {

@@ -116,6 +116,11 @@ async fn bad_ids_targets_and_cursors_are_refused() {
 }
 
 #[tokio::test]
+async fn filters_follow_statement_refs() {
+    on_fresh_store!(lrs::filters_follow_statement_refs);
+}
+
+#[tokio::test]
 async fn documents_round_trip() {
     on_fresh_store!(lrs::documents_round_trip);
 }
