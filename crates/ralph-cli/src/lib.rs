@@ -15,6 +15,8 @@ pub fn registry() -> Registry {
     registry.register::<ralph_core::memory::MemoryFactory>();
     #[cfg(feature = "fs")]
     registry.register::<ralph_backend_fs::FsFactory>();
+    #[cfg(feature = "mongo")]
+    registry.register::<ralph_backend_mongo::MongoFactory>();
     #[cfg(feature = "postgres")]
     registry.register::<ralph_backend_postgres::PostgresFactory>();
     #[cfg(feature = "redis")]

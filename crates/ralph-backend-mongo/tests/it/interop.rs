@@ -1,0 +1,1 @@
+//! Interop with the Python ralph (written next).

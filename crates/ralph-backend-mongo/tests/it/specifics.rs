@@ -1,0 +1,1 @@
+//! Behaviours of `mongo` (written next).
