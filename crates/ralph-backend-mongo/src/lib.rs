@@ -27,19 +27,42 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! ## LRS store
+//!
+//! [`MongoStore`] keeps xAPI statements for `ralph runserver -b mongo`: one collection per target
+//! (the authenticated user's `target`; `default_collection` without one), each statement stored
+//! as Ralph stores it (`{"_id", "_source"}`) plus an `_ralph` sub-document of indexed fields
+//! (insertion number, stored time, voided flag, voided id, registration, authority, agent IFIs,
+//! activity IRIs). The indexes ([`INDEXES`]) are created when a collection is first used; a
+//! unique index on `_source.id` keeps one statement per id whatever the number of writers.
+//!
+//! ```no_run
+//! use ralph_backend_mongo::{MongoLrsSettings, MongoStore};
+//! use ralph_core::lrs::{LrsStore, StatementQuery};
+//!
+//! # async fn run() -> ralph_core::Result<()> {
+//! let store = MongoStore::open(MongoLrsSettings::default()).await?;
+//! let page = store.query(None, &StatementQuery { limit: 10, ..Default::default() }).await?;
+//! println!("{} statements", page.statements.len());
+//! # Ok(()) }
+//! ```
 
 mod backend;
 pub mod convert;
 mod query;
 mod settings;
+mod store;
 
 pub use backend::{MongoBackend, ralph_document};
 pub use query::MongoQuery;
 pub use settings::{
     MongoClientOptions, MongoLrsSettings, MongoSettings, check_collection_name, check_database_name,
 };
+pub use store::{INDEXES, MongoStore, SEQUENCES_COLLECTION};
 
 use async_trait::async_trait;
+use ralph_core::lrs::{LrsStore, LrsStoreFactory};
 use ralph_core::registry::{BackendContext, BackendFactory, Capabilities};
 use ralph_core::{DataBackend, Result};
 
@@ -60,5 +83,20 @@ impl BackendFactory for MongoFactory {
 
     async fn open(settings: MongoSettings, _: &BackendContext) -> Result<Box<dyn DataBackend>> {
         Ok(Box::new(MongoBackend::connect(settings).await?))
+    }
+}
+
+/// Registers the `mongo` LRS store (`ralph runserver -b mongo`).
+pub struct MongoLrsFactory;
+
+#[async_trait]
+impl LrsStoreFactory for MongoLrsFactory {
+    type Settings = MongoLrsSettings;
+    const NAME: &'static str = "mongo";
+    const ABOUT: &'static str =
+        "statements in MongoDB collections, one per target, stored as Ralph stores them";
+
+    async fn open(settings: MongoLrsSettings, _: &BackendContext) -> Result<Box<dyn LrsStore>> {
+        Ok(Box::new(MongoStore::open(settings).await?))
     }
 }

@@ -1,6 +1,7 @@
 //! Integration tests of the `mongo` backend against a real server (`RALPH_TEST_MONGO_URL`).
 
 mod interop;
+mod lrs;
 mod specifics;
 mod suite;
 

@@ -36,6 +36,8 @@ pub fn lrs_registry() -> LrsRegistry {
     let mut registry = LrsRegistry::new();
     #[cfg(feature = "fs")]
     registry.register::<ralph_backend_fs::FsLrsFactory>();
+    #[cfg(feature = "mongo")]
+    registry.register::<ralph_backend_mongo::MongoLrsFactory>();
     #[cfg(feature = "postgres")]
     registry.register::<ralph_backend_postgres::PostgresLrsFactory>();
     #[cfg(feature = "sqlite")]
