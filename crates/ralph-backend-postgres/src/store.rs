@@ -6,8 +6,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Object, Pool};
 use ralph_core::lrs::{
-    FoundStatement, Ifi, LrsStore, Relation, StatementPage, StatementQuery, equivalent,
-    statement_activities, statement_agents, statement_id, stored_at, voided_target,
+    Attachment, Document, DocumentKey, DocumentScope, FoundStatement, Ifi, LrsStore, Precondition,
+    Relation, StatementPage, StatementQuery, equivalent, statement_activities, statement_agents,
+    statement_id, stored_at, voided_target,
 };
 use ralph_core::settings::SecretUrl;
 use ralph_core::{BackendStatus, Error, ErrorKind, Result};
@@ -24,11 +25,13 @@ pub const MAX_TABLE_PREFIX: usize = 30;
 
 /// The quoted names of the store's tables.
 #[derive(Debug, Clone)]
-struct Tables {
+pub(crate) struct Tables {
     prefix: String,
     statements: String,
     agents: String,
     activities: String,
+    pub(crate) documents: String,
+    pub(crate) attachments: String,
 }
 
 impl Tables {
@@ -56,6 +59,8 @@ impl Tables {
             statements: name("statements")?,
             agents: name("statement_agents")?,
             activities: name("statement_activities")?,
+            documents: name("documents")?,
+            attachments: name("attachments")?,
         })
     }
 
@@ -67,6 +72,8 @@ impl Tables {
             statements: s,
             agents,
             activities,
+            documents,
+            attachments,
         } = self;
         format!(
             "CREATE TABLE IF NOT EXISTS {s} (
@@ -99,13 +106,31 @@ impl Tables {
                 seq bigint NOT NULL,
                 direct boolean NOT NULL,
                 PRIMARY KEY (iri, seq)
+            );
+            CREATE TABLE IF NOT EXISTS {documents} (
+                target text NOT NULL,
+                kind text NOT NULL,
+                activity text NOT NULL,
+                agent text NOT NULL,
+                registration text NOT NULL,
+                id text NOT NULL,
+                content bytea NOT NULL,
+                content_type text NOT NULL,
+                etag text NOT NULL,
+                updated timestamptz NOT NULL,
+                PRIMARY KEY (target, kind, activity, agent, registration, id)
+            );
+            CREATE TABLE IF NOT EXISTS {attachments} (
+                sha2 text PRIMARY KEY,
+                content_type text NOT NULL,
+                content bytea NOT NULL
             );"
         )
     }
 }
 
 /// A stable 64-bit FNV-1a hash, the key of a transaction-level advisory lock.
-fn lock_key(parts: &[&str]) -> i64 {
+pub(crate) fn lock_key(parts: &[&str]) -> i64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for part in parts {
         for byte in part.bytes().chain([0]) {
@@ -126,7 +151,7 @@ fn lock_key(parts: &[&str]) -> i64 {
 pub struct PostgresStore {
     url: SecretUrl,
     pool: Pool,
-    tables: Tables,
+    pub(crate) tables: Tables,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -180,11 +205,11 @@ impl PostgresStore {
         &self.tables.prefix
     }
 
-    async fn client(&self) -> Result<Object> {
+    pub(crate) async fn client(&self) -> Result<Object> {
         pool_client(&self.pool, &self.url).await
     }
 
-    fn error(&self, err: tokio_postgres::Error) -> Error {
+    pub(crate) fn error(&self, err: tokio_postgres::Error) -> Error {
         pg_error(&self.url, err)
     }
 
@@ -209,11 +234,14 @@ impl PostgresStore {
             statements,
             agents,
             activities,
+            documents,
+            attachments,
             ..
         } = &self.tables;
         client
             .batch_execute(&format!(
-                "DROP TABLE IF EXISTS {activities}, {agents}, {statements}"
+                "DROP TABLE IF EXISTS {activities}, {agents}, {statements}, {documents}, \
+                 {attachments}"
             ))
             .await
             .map_err(|e| self.error(e))
@@ -642,6 +670,58 @@ impl LrsStore for PostgresStore {
             statement: row.get(0),
             voided: row.get(1),
         }))
+    }
+
+    async fn document(&self, target: Option<&str>, key: &DocumentKey) -> Result<Option<Document>> {
+        self.get_document(target.unwrap_or_default(), key).await
+    }
+
+    async fn document_ids(
+        &self,
+        target: Option<&str>,
+        scope: &DocumentScope,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<String>> {
+        self.list_documents(target.unwrap_or_default(), scope, since)
+            .await
+    }
+
+    async fn put_document(
+        &self,
+        target: Option<&str>,
+        key: &DocumentKey,
+        document: Document,
+        precondition: &Precondition,
+    ) -> Result<()> {
+        self.write_document(
+            target.unwrap_or_default(),
+            key,
+            Some(&document),
+            precondition,
+        )
+        .await
+    }
+
+    async fn delete_document(
+        &self,
+        target: Option<&str>,
+        key: &DocumentKey,
+        precondition: &Precondition,
+    ) -> Result<()> {
+        self.write_document(target.unwrap_or_default(), key, None, precondition)
+            .await
+    }
+
+    async fn delete_documents(&self, target: Option<&str>, scope: &DocumentScope) -> Result<u64> {
+        self.delete_scope(target.unwrap_or_default(), scope).await
+    }
+
+    async fn put_attachment(&self, attachment: Attachment) -> Result<()> {
+        self.keep_attachment(&attachment).await
+    }
+
+    async fn attachment(&self, sha2: &str) -> Result<Option<Attachment>> {
+        self.find_attachment(sha2).await
     }
 
     async fn close(&self) -> Result<()> {

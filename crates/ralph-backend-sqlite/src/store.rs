@@ -6,13 +6,17 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use ralph_core::lrs::{
-    FoundStatement, Ifi, LrsStore, Relation, StatementPage, StatementQuery, equivalent,
-    statement_activities, statement_agents, statement_id, stored_at, voided_target,
+    Attachment, Document, DocumentKey, DocumentScope, FoundStatement, Ifi, LrsStore, Precondition,
+    Relation, StatementPage, StatementQuery, equivalent, statement_activities, statement_agents,
+    statement_id, stored_at, voided_target,
 };
 use ralph_core::{BackendStatus, Error, ErrorKind, Result};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params, params_from_iter};
 use serde_json::Value;
+
+use crate::documents;
 
 /// The schema: one row per statement, plus one row per (agent, statement) and (activity,
 /// statement) pair so that every xAPI filter is an index lookup.
@@ -54,7 +58,7 @@ CREATE TABLE IF NOT EXISTS statement_activities (
 /// The in-memory database path.
 pub const MEMORY: &str = ":memory:";
 
-fn db_error(err: rusqlite::Error) -> Error {
+pub(crate) fn db_error(err: rusqlite::Error) -> Error {
     let kind = match &err {
         rusqlite::Error::SqliteFailure(e, _)
             if matches!(
@@ -150,6 +154,9 @@ impl SqliteStore {
                 .map_err(db_error)?;
         }
         writer.execute_batch(SCHEMA).map_err(db_error)?;
+        writer
+            .execute_batch(crate::documents::SCHEMA)
+            .map_err(db_error)?;
         let readers = if memory {
             Vec::new()
         } else {
@@ -512,6 +519,68 @@ impl LrsStore for SqliteStore {
         let target = target_key(target);
         let id = id.to_owned();
         self.with_reader(move |conn| get_one(conn, &target, &id))
+            .await
+    }
+
+    async fn document(&self, target: Option<&str>, key: &DocumentKey) -> Result<Option<Document>> {
+        let target = target_key(target);
+        let key = key.clone();
+        self.with_reader(move |conn| documents::get(conn, &target, &key))
+            .await
+    }
+
+    async fn document_ids(
+        &self,
+        target: Option<&str>,
+        scope: &DocumentScope,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<String>> {
+        let target = target_key(target);
+        let scope = scope.clone();
+        self.with_reader(move |conn| documents::ids(conn, &target, &scope, since))
+            .await
+    }
+
+    async fn put_document(
+        &self,
+        target: Option<&str>,
+        key: &DocumentKey,
+        document: Document,
+        precondition: &Precondition,
+    ) -> Result<()> {
+        let target = target_key(target);
+        let (key, precondition) = (key.clone(), precondition.clone());
+        self.with_writer(move |conn| documents::put(conn, &target, &key, &document, &precondition))
+            .await
+    }
+
+    async fn delete_document(
+        &self,
+        target: Option<&str>,
+        key: &DocumentKey,
+        precondition: &Precondition,
+    ) -> Result<()> {
+        let target = target_key(target);
+        let (key, precondition) = (key.clone(), precondition.clone());
+        self.with_writer(move |conn| documents::delete(conn, &target, &key, &precondition))
+            .await
+    }
+
+    async fn delete_documents(&self, target: Option<&str>, scope: &DocumentScope) -> Result<u64> {
+        let target = target_key(target);
+        let scope = scope.clone();
+        self.with_writer(move |conn| documents::delete_scope(conn, &target, &scope))
+            .await
+    }
+
+    async fn put_attachment(&self, attachment: Attachment) -> Result<()> {
+        self.with_writer(move |conn| documents::put_attachment(conn, &attachment))
+            .await
+    }
+
+    async fn attachment(&self, sha2: &str) -> Result<Option<Attachment>> {
+        let sha2 = sha2.to_owned();
+        self.with_reader(move |conn| documents::attachment(conn, &sha2))
             .await
     }
 }

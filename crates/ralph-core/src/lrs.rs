@@ -22,6 +22,13 @@
 //! [`equivalent`], [`StatementQuery::matches`]) let database stores index statements and let
 //! simple stores filter them in memory, with the same meaning everywhere.
 
+mod documents;
+
+pub use documents::{
+    Attachment, Document, DocumentKey, DocumentKind, DocumentScope, Precondition, etag_of,
+    is_json_content_type, precondition_failed, sha256_hex,
+};
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
@@ -429,6 +436,48 @@ pub trait LrsStore: Send + Sync {
 
     /// The statement with this id, voided or not, or `None`.
     async fn get(&self, target: Option<&str>, id: &str) -> Result<Option<FoundStatement>>;
+
+    /// The document `key`, or `None`.
+    async fn document(&self, target: Option<&str>, key: &DocumentKey) -> Result<Option<Document>>;
+
+    /// The ids of the documents in `scope` (a `None` registration: every registration) written
+    /// strictly after `since`, sorted.
+    async fn document_ids(
+        &self,
+        target: Option<&str>,
+        scope: &DocumentScope,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<String>>;
+
+    /// Stores `document` as `key`, replacing any stored one, when `precondition` holds of the
+    /// stored one; otherwise fails with `PreconditionFailed` and changes nothing. The check and
+    /// the write are one atomic step.
+    async fn put_document(
+        &self,
+        target: Option<&str>,
+        key: &DocumentKey,
+        document: Document,
+        precondition: &Precondition,
+    ) -> Result<()>;
+
+    /// Deletes the document `key` when `precondition` holds of it (a missing document is not an
+    /// error under [`Precondition::Any`]); otherwise fails with `PreconditionFailed`.
+    async fn delete_document(
+        &self,
+        target: Option<&str>,
+        key: &DocumentKey,
+        precondition: &Precondition,
+    ) -> Result<()>;
+
+    /// Deletes every document in `scope` (a `None` registration: every registration) and
+    /// returns how many were deleted.
+    async fn delete_documents(&self, target: Option<&str>, scope: &DocumentScope) -> Result<u64>;
+
+    /// Keeps an attachment's content; storing the same `sha2` again is a no-op.
+    async fn put_attachment(&self, attachment: Attachment) -> Result<()>;
+
+    /// The attachment content with this `sha2`, or `None`.
+    async fn attachment(&self, sha2: &str) -> Result<Option<Attachment>>;
 
     /// Releases connections; the store must not be used afterwards.
     async fn close(&self) -> Result<()> {
