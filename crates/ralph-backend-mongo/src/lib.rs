@@ -50,11 +50,13 @@
 
 mod backend;
 pub mod convert;
+mod documents;
 mod query;
 mod settings;
 mod store;
 
 pub use backend::{MongoBackend, ralph_document};
+pub use documents::{ATTACHMENTS_COLLECTION, DOCUMENTS_COLLECTION};
 pub use query::MongoQuery;
 pub use settings::{
     MongoClientOptions, MongoLrsSettings, MongoSettings, check_collection_name, check_database_name,

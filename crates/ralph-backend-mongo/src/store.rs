@@ -13,8 +13,9 @@ use mongodb::error::ErrorKind as MongoErrorKind;
 use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{Client, Collection, Database, IndexModel};
 use ralph_core::lrs::{
-    FoundStatement, Ifi, LrsStore, Relation, StatementPage, StatementQuery, equivalent,
-    statement_activities, statement_agents, statement_id, stored_at, voided_target,
+    Attachment, Document as LrsDocument, DocumentKey, DocumentScope, FoundStatement, Ifi, LrsStore,
+    Precondition, Relation, StatementPage, StatementQuery, equivalent, statement_activities,
+    statement_agents, statement_id, stored_at, voided_target,
 };
 use ralph_core::settings::SecretUrl;
 use ralph_core::{BackendStatus, Error, ErrorKind, Result};
@@ -22,6 +23,7 @@ use serde_json::Value;
 
 use crate::backend::{DUPLICATE_KEY, connect_client, mongo_error};
 use crate::convert::{parse_timestamp, statement_object_id, to_document, to_json};
+use crate::documents::{ATTACHMENTS_COLLECTION, DOCUMENTS_COLLECTION, Documents, is_reserved};
 use crate::settings::{MongoLrsSettings, MongoSettings, check_collection_name};
 
 /// The collection holding one insertion counter per statement collection.
@@ -68,6 +70,7 @@ pub struct MongoStore {
     database: Database,
     default_collection: String,
     indexed: Arc<Mutex<HashSet<String>>>,
+    documents: Documents,
 }
 
 impl std::fmt::Debug for MongoStore {
@@ -199,11 +202,17 @@ impl MongoStore {
         let store = Self {
             url: settings.connection_uri,
             client,
+            documents: Documents::new(&database),
             database,
             default_collection: settings.default_collection,
             indexed: Arc::default(),
         };
         store.collection(None).await?;
+        store
+            .documents
+            .create_indexes()
+            .await
+            .map_err(|e| store.error(e))?;
         Ok(store)
     }
 
@@ -216,17 +225,24 @@ impl MongoStore {
         mongo_error(&self.url, err)
     }
 
-    /// The collection of `target`, its indexes created on first use.
-    async fn collection(&self, target: Option<&str>) -> Result<Collection<Document>> {
+    /// The collection name of `target`, checked.
+    fn target_name<'a>(&'a self, target: Option<&'a str>) -> Result<&'a str> {
         let name = target
             .filter(|t| !t.is_empty())
             .unwrap_or(&self.default_collection);
         check_collection_name(name)?;
-        if name == SEQUENCES_COLLECTION {
+        if name == SEQUENCES_COLLECTION || is_reserved(name) {
             return Err(Error::invalid_input(format!(
-                "target `{name}` is reserved for the store's counters"
+                "target `{name}` is reserved: `{SEQUENCES_COLLECTION}`, `{DOCUMENTS_COLLECTION}` \
+                 and `{ATTACHMENTS_COLLECTION}` hold the store's counters, documents and attachments"
             )));
         }
+        Ok(name)
+    }
+
+    /// The collection of `target`, its indexes created on first use.
+    async fn collection(&self, target: Option<&str>) -> Result<Collection<Document>> {
+        let name = self.target_name(target)?;
         let collection = self.database.collection::<Document>(name);
         let known = self
             .indexed
@@ -569,7 +585,7 @@ impl MongoStore {
     }
 }
 
-fn is_duplicate(err: &mongodb::error::Error) -> bool {
+pub(crate) fn is_duplicate(err: &mongodb::error::Error) -> bool {
     match err.kind.as_ref() {
         MongoErrorKind::Command(cmd) => cmd.code == DUPLICATE_KEY,
         MongoErrorKind::Write(mongodb::error::WriteFailure::WriteError(w)) => {
@@ -661,6 +677,80 @@ impl LrsStore for MongoStore {
             statement: source_of(&doc)?,
             voided,
         }))
+    }
+
+    async fn document(
+        &self,
+        target: Option<&str>,
+        key: &DocumentKey,
+    ) -> Result<Option<LrsDocument>> {
+        let target = self.target_name(target)?;
+        self.documents
+            .get(target, key)
+            .await
+            .map_err(|e| self.error(e))
+    }
+
+    async fn document_ids(
+        &self,
+        target: Option<&str>,
+        scope: &DocumentScope,
+        since: Option<chrono::DateTime<Utc>>,
+    ) -> Result<Vec<String>> {
+        let target = self.target_name(target)?;
+        self.documents
+            .ids(target, scope, since)
+            .await
+            .map_err(|e| self.error(e))
+    }
+
+    async fn put_document(
+        &self,
+        target: Option<&str>,
+        key: &DocumentKey,
+        document: LrsDocument,
+        precondition: &Precondition,
+    ) -> Result<()> {
+        let target = self.target_name(target)?;
+        self.documents
+            .put(target, key, &document, precondition)
+            .await?
+            .map_err(|e| self.error(e))
+    }
+
+    async fn delete_document(
+        &self,
+        target: Option<&str>,
+        key: &DocumentKey,
+        precondition: &Precondition,
+    ) -> Result<()> {
+        let target = self.target_name(target)?;
+        self.documents
+            .delete(target, key, precondition)
+            .await?
+            .map_err(|e| self.error(e))
+    }
+
+    async fn delete_documents(&self, target: Option<&str>, scope: &DocumentScope) -> Result<u64> {
+        let target = self.target_name(target)?;
+        self.documents
+            .delete_scope(target, scope)
+            .await
+            .map_err(|e| self.error(e))
+    }
+
+    async fn put_attachment(&self, attachment: Attachment) -> Result<()> {
+        self.documents
+            .put_attachment(&attachment)
+            .await
+            .map_err(|e| self.error(e))
+    }
+
+    async fn attachment(&self, sha2: &str) -> Result<Option<Attachment>> {
+        self.documents
+            .attachment(sha2)
+            .await
+            .map_err(|e| self.error(e))
     }
 
     async fn close(&self) -> Result<()> {

@@ -76,6 +76,33 @@ async fn concurrent_writers() {
 }
 
 #[tokio::test]
+async fn documents_round_trip() {
+    on_fresh_store!(lrs::documents_round_trip);
+}
+
+#[tokio::test]
+async fn document_preconditions() {
+    on_fresh_store!(lrs::document_preconditions);
+}
+
+#[tokio::test]
+async fn document_ids_and_deletes() {
+    on_fresh_store!(lrs::document_ids_and_deletes);
+}
+
+#[tokio::test]
+async fn attachments_are_kept_once() {
+    on_fresh_store!(lrs::attachments_are_kept_once);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_document_writers() {
+    let Some(store) = fresh().await else { return };
+    lrs::concurrent_document_writers(Arc::new(store.clone())).await;
+    store.drop_database().await.expect("drop database");
+}
+
+#[tokio::test]
 async fn indexes_are_created_and_documents_are_ralphs() {
     let Some(store) = fresh().await else { return };
     store
