@@ -23,4 +23,5 @@ if [ ! -x "$ralph_venv/bin/ralph" ]; then
 fi
 "$ralph_venv/bin/ralph" --version >/dev/null
 echo "export RALPH_TEST_MONGO_URL=mongodb://127.0.0.1:27017/"
+echo "export RALPH_TEST_MONGO_SERVER=$venv/bin/secantusd-py"
 echo "export RALPH_TEST_PYTHON_RALPH_MONGO=$ralph_venv/bin/ralph"

@@ -39,7 +39,10 @@ async fn python(ralph: &str, args: &[&str], stdin: Option<String>) -> String {
     let mut child = tokio::process::Command::new(ralph)
         .args(args)
         .env("RALPH_BACKENDS__DATA__MONGO__CONNECTION_URI", url.expose())
-        .env("RALPH_BACKENDS__DATA__MONGO__DEFAULT_DATABASE", "ralph_test")
+        .env(
+            "RALPH_BACKENDS__DATA__MONGO__DEFAULT_DATABASE",
+            "ralph_test",
+        )
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
