@@ -425,7 +425,8 @@ impl DataBackend for MongoBackend {
     }
 
     async fn close(&self) -> Result<()> {
-        self.client.clone().shutdown().await;
+        // Not waiting for live cursors: the caller may still hold an exhausted one.
+        self.client.clone().shutdown().immediate(true).await;
         Ok(())
     }
 

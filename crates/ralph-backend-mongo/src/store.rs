@@ -754,7 +754,8 @@ impl LrsStore for MongoStore {
     }
 
     async fn close(&self) -> Result<()> {
-        self.client.clone().shutdown().await;
+        // Not waiting for live cursors: the caller may still hold an exhausted one.
+        self.client.clone().shutdown().immediate(true).await;
         Ok(())
     }
 }
