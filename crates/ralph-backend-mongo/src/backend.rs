@@ -316,7 +316,10 @@ impl MongoBackend {
                 .map(|id| id.map(str::to_owned));
             match id {
                 Ok(Some(id)) => rows.push((line, id, value)),
-                Ok(None) => unreachable!("only create allows records without id"),
+                Ok(None) => outcome.failures.push((
+                    line,
+                    Error::invalid_input(format!("`{op}` needs an `id` field in the record")),
+                )),
                 Err(err) => outcome.failures.push((line, err)),
             }
         }
@@ -395,8 +398,7 @@ impl MongoBackend {
                 "mongo at `{}`: update refused: {}",
                 self.settings.connection_uri.host_port(),
                 first.get_str("errmsg").unwrap_or("unknown error")
-            ))
-            .with_written(0));
+            )));
         }
         outcome.written += found.len() as u64;
         Ok(outcome)
@@ -567,8 +569,10 @@ impl Readable for MongoBackend {
                 })
             })
             .filter(move |item: &Result<Record>| {
-                let skip = ignore
-                    && matches!(item, Err(err) if err.kind() == ErrorKind::Backend && err.message().contains("unreadable"));
+                // Documents that do not convert to JSON are skipped with `ignore_errors`;
+                // server and connection errors always end the read.
+                let skip =
+                    ignore && matches!(item, Err(err) if err.kind() == ErrorKind::InvalidInput);
                 if skip && let Err(err) = item {
                     tracing::warn!(target: "ralph", "skipped: {err}");
                 }

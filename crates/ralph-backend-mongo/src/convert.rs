@@ -95,7 +95,7 @@ fn array_to_json(array: &RawArray) -> Result<Vec<Value>> {
 }
 
 fn corrupt(err: mongodb::bson::error::Error) -> Error {
-    Error::backend(format!("mongo returned an unreadable document: {err}"))
+    Error::invalid_input(format!("mongo returned an unreadable document: {err}"))
 }
 
 /// One BSON value as JSON.

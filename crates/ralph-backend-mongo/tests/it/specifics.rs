@@ -353,6 +353,7 @@ async fn a_server_killed_mid_write_reports_what_was_acknowledged() {
         .await
         .expect("writer task")
         .expect_err("the write loses its server");
+    eprintln!("the write stopped with: {err}");
     assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
     assert!(
         err.to_string().contains(&format!("127.0.0.1:{port}")),
