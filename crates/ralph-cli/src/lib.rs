@@ -21,6 +21,8 @@ pub fn registry() -> Registry {
     registry.register::<ralph_backend_ldp::LdpFactory>();
     #[cfg(feature = "lrs")]
     registry.register::<ralph_backend_lrs::LrsFactory>();
+    #[cfg(feature = "mongo")]
+    registry.register::<ralph_backend_mongo::MongoFactory>();
     #[cfg(feature = "postgres")]
     registry.register::<ralph_backend_postgres::PostgresFactory>();
     #[cfg(feature = "redis")]

@@ -38,6 +38,8 @@ pub fn lrs_registry() -> LrsRegistry {
     registry.register::<ralph_backend_clickhouse::ClickHouseLrsFactory>();
     #[cfg(feature = "fs")]
     registry.register::<ralph_backend_fs::FsLrsFactory>();
+    #[cfg(feature = "mongo")]
+    registry.register::<ralph_backend_mongo::MongoLrsFactory>();
     #[cfg(feature = "postgres")]
     registry.register::<ralph_backend_postgres::PostgresLrsFactory>();
     #[cfg(feature = "sqlite")]
