@@ -14,8 +14,8 @@ use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{Client, Collection, Database, IndexModel};
 use ralph_core::lrs::{
     Attachment, Document as LrsDocument, DocumentKey, DocumentScope, FoundStatement, Ifi, LrsStore,
-    Precondition, Relation, StatementPage, StatementQuery, equivalent, statement_activities,
-    statement_agents, statement_id, stored_at, voided_target,
+    Precondition, Relation, StatementPage, StatementQuery, equivalent, referenced_statement,
+    statement_activities, statement_agents, statement_id, stored_at, voided_target,
 };
 use ralph_core::settings::SecretUrl;
 use ralph_core::{BackendStatus, Error, ErrorKind, Result};
@@ -52,6 +52,9 @@ pub const INDEXES: &[(&str, &[(&str, i32)])] = &[
         &[("_ralph.authority", 1), ("_ralph.seq", -1)],
     ),
     ("ralph_voids", &[("_ralph.voids", 1)]),
+    // Only statements with a `StatementRef` object have `refseq`: filters that follow
+    // references walk them in page order.
+    ("ralph_refseq", &[("_ralph.refseq", -1)]),
 ];
 
 /// The MongoDB LRS store.
@@ -119,6 +122,10 @@ fn indexed_fields(statement: &Value, seq: i64, voided: bool) -> Result<RawDocume
     fields.append(cstr!("voided"), voided);
     if let Some(voids) = voided_target(statement) {
         fields.append(cstr!("voids"), voids);
+    }
+    if let Some(reference) = referenced_statement(statement) {
+        fields.append(cstr!("ref"), reference);
+        fields.append(cstr!("refseq"), seq);
     }
     if let Some(registration) = statement
         .pointer("/context/registration")
@@ -258,7 +265,7 @@ impl MongoStore {
                 let options = IndexOptions::builder()
                     .name((*index).to_owned())
                     .unique(*index == "ralph_id")
-                    .sparse(*index == "ralph_voids")
+                    .sparse(*index == "ralph_voids" || *index == "ralph_refseq")
                     .build();
                 IndexModel::builder().keys(spec).options(options).build()
             });
@@ -537,6 +544,96 @@ impl MongoStore {
         }
     }
 
+    /// The first `wanted` statements of the page that meet the filters only through the
+    /// statements their `StatementRef` targets (those meeting them directly come from the main
+    /// query), with their `seq`. Only statements with a `StatementRef` object are read, in
+    /// page order and in batches, through the sparse `ralph_refseq` index.
+    async fn through_references(
+        &self,
+        collection: &mongodb::Collection<Document>,
+        query: &StatementQuery,
+        wanted: usize,
+    ) -> Result<Vec<(i64, Value)>> {
+        const BATCH: i64 = 500;
+        let direction = if query.ascending { 1 } else { -1 };
+        let op = if query.ascending { "$gt" } else { "$lt" };
+        let mut after: Option<i64> = match &query.cursor {
+            Some(cursor) => Some(
+                cursor
+                    .parse()
+                    .map_err(|_| Error::invalid_input(format!("invalid cursor `{cursor}`")))?,
+            ),
+            None => None,
+        };
+        let mut out = Vec::new();
+        loop {
+            let range = match after {
+                Some(after) => doc! {op: after},
+                None => doc! {"$gte": i64::MIN},
+            };
+            let mut filter = doc! {"_ralph.refseq": range, "_ralph.voided": false};
+            let mut stored = Document::new();
+            if let Some(since) = query.since {
+                stored.insert("$gt", since.timestamp_micros());
+            }
+            if let Some(until) = query.until {
+                stored.insert("$lte", until.timestamp_micros());
+            }
+            if !stored.is_empty() {
+                filter.insert("_ralph.stored", stored);
+            }
+            let docs: Vec<Document> = collection
+                .find(filter)
+                .projection(doc! {"_source": 1, "_ralph.seq": 1})
+                .sort(doc! {"_ralph.refseq": direction})
+                .limit(BATCH)
+                .await
+                .map_err(|e| self.error(e))?
+                .try_collect()
+                .await
+                .map_err(|e| self.error(e))?;
+            let exhausted = docs.len() < usize::try_from(BATCH).unwrap_or(usize::MAX);
+            for doc in &docs {
+                let seq = seq_of(doc).unwrap_or_default();
+                after = Some(seq);
+                let statement = source_of(doc)?;
+                if query.matches(&statement) {
+                    continue;
+                }
+                let mut chain = HashMap::new();
+                let mut next = referenced_statement(&statement).map(str::to_owned);
+                while let Some(id) = next {
+                    if chain.contains_key(&id)
+                        || chain.len() >= ralph_core::lrs::MAX_REFERENCE_DEPTH
+                    {
+                        break;
+                    }
+                    let Some(found) = collection
+                        .find_one(doc! {"_source.id": &id})
+                        .projection(doc! {"_source": 1})
+                        .await
+                        .map_err(|e| self.error(e))?
+                    else {
+                        break;
+                    };
+                    let target = source_of(&found)?;
+                    next = referenced_statement(&target).map(str::to_owned);
+                    chain.insert(id, target);
+                }
+                let mut resolve = |id: &str| chain.get(id).cloned();
+                if query.matches_through_references(&statement, &mut resolve) {
+                    out.push((seq, statement));
+                    if out.len() >= wanted {
+                        return Ok(out);
+                    }
+                }
+            }
+            if exhausted {
+                return Ok(out);
+            }
+        }
+    }
+
     fn filter(query: &StatementQuery) -> Result<Document> {
         let mut filter = doc! {"_ralph.voided": false};
         if let Some(verb) = &query.verb {
@@ -641,15 +738,24 @@ impl LrsStore for MongoStore {
             .try_collect()
             .await
             .map_err(|e| self.error(e))?;
-        let more = docs.len() > limit;
-        let mut statements = Vec::with_capacity(limit.min(docs.len()));
-        let mut last = None;
-        for doc in docs.iter().take(limit) {
-            statements.push(source_of(doc)?);
-            last = seq_of(doc);
+        let mut found: Vec<(i64, Value)> = docs
+            .iter()
+            .map(|doc| Ok((seq_of(doc).unwrap_or_default(), source_of(doc)?)))
+            .collect::<Result<_>>()?;
+        if query.follows_references() {
+            let through = self
+                .through_references(&collection, query, limit + 1)
+                .await?;
+            if !through.is_empty() {
+                found.extend(through);
+                found.sort_by_key(|(seq, _)| if query.ascending { *seq } else { -*seq });
+            }
         }
+        let more = found.len() > limit;
+        found.truncate(limit);
+        let last = found.last().map(|(seq, _)| *seq);
         Ok(StatementPage {
-            statements,
+            statements: found.into_iter().map(|(_, s)| s).collect(),
             more: if more {
                 last.map(|s| s.to_string())
             } else {

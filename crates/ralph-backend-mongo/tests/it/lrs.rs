@@ -76,6 +76,11 @@ async fn concurrent_writers() {
 }
 
 #[tokio::test]
+async fn filters_follow_statement_refs() {
+    on_fresh_store!(lrs::filters_follow_statement_refs);
+}
+
+#[tokio::test]
 async fn documents_round_trip() {
     on_fresh_store!(lrs::documents_round_trip);
 }
