@@ -1,0 +1,1 @@
+//! Behaviour of the es backend beyond the shared suite.
