@@ -79,8 +79,7 @@ pub struct EsClientOptions {
 }
 
 /// The `refresh` parameter of bulk writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
-#[schemars(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refresh {
     /// `false`: no refresh.
     False,
@@ -98,6 +97,16 @@ impl Refresh {
             Self::True => "true",
             Self::WaitFor => "wait_for",
         }
+    }
+}
+
+impl JsonSchema for Refresh {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Refresh".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "enum": ["false", "true", "wait_for"] })
     }
 }
 
@@ -150,7 +159,8 @@ impl fmt::Display for Hosts {
 
 impl Serialize for Hosts {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
+        let hosts: Vec<&str> = self.0.iter().map(SecretUrl::expose).collect();
+        serializer.serialize_str(&hosts.join(","))
     }
 }
 

@@ -13,6 +13,8 @@ use ralph_core::registry::Registry;
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
     registry.register::<ralph_core::memory::MemoryFactory>();
+    #[cfg(feature = "es")]
+    registry.register::<ralph_backend_es::EsFactory>();
     #[cfg(feature = "fs")]
     registry.register::<ralph_backend_fs::FsFactory>();
     #[cfg(feature = "postgres")]
