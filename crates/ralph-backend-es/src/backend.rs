@@ -5,8 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use async_trait::async_trait;
 use bytes::{BufMut, BytesMut};
 use elasticsearch::{
-    BulkParts, MgetParts, OpenPointInTimeParts, SearchParts, cluster::ClusterHealthParts,
-    indices::IndicesGetParts,
+    BulkParts, MgetParts, OpenPointInTimeParts, SearchParts, indices::IndicesGetParts,
 };
 use futures::StreamExt;
 use ralph_core::record::{ChunkOutcome, JsonRecord, json_line, write_json_chunks};
@@ -399,43 +398,9 @@ impl DataBackend for EsBackend {
     }
 
     async fn status(&self) -> BackendStatus {
-        #[derive(Deserialize)]
-        struct Health {
-            status: String,
-        }
-        let sent = self
-            .cluster
-            .client
-            .cluster()
-            .health(ClusterHealthParts::None)
-            .send()
-            .await;
-        let response = match sent {
-            Ok(response) => response,
-            Err(err) => {
-                let err = self.cluster.transport_error("cluster health", err);
-                tracing::warn!(target: "ralph", "es status: {err}");
-                return BackendStatus::Away;
-            }
-        };
-        match self
-            .cluster
-            .json::<Health>("cluster health", Ok(response))
+        self.cluster
+            .health_status(self.settings.allow_yellow_status)
             .await
-        {
-            Ok(health) => match health.status.as_str() {
-                "green" => BackendStatus::Ok,
-                "yellow" if self.settings.allow_yellow_status => BackendStatus::Ok,
-                other => {
-                    tracing::warn!(target: "ralph", "es cluster `{}` health is `{other}`", self.cluster.name);
-                    BackendStatus::Error
-                }
-            },
-            Err(err) => {
-                tracing::warn!(target: "ralph", "es status: {err}");
-                BackendStatus::Error
-            }
-        }
     }
 
     fn as_readable(&self) -> Option<&dyn Readable> {

@@ -9,7 +9,7 @@ use elasticsearch::http::response::Response;
 use elasticsearch::http::transport::{
     MultiNodeConnectionPool, SingleNodeConnectionPool, TransportBuilder,
 };
-use ralph_core::{Error, ErrorKind, Result};
+use ralph_core::{BackendStatus, Error, ErrorKind, Result};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
@@ -129,6 +129,43 @@ impl Cluster {
             client: connect(settings, section)?,
             name: settings.hosts.to_string(),
         })
+    }
+
+    /// `ok` when the cluster health is green (or yellow, when allowed), `away` when the cluster
+    /// does not answer, `error` otherwise.
+    pub(crate) async fn health_status(&self, allow_yellow: bool) -> BackendStatus {
+        #[derive(serde::Deserialize)]
+        struct Health {
+            status: String,
+        }
+        let sent = self
+            .client
+            .cluster()
+            .health(elasticsearch::cluster::ClusterHealthParts::None)
+            .send()
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(err) => {
+                let err = self.transport_error("cluster health", err);
+                tracing::warn!(target: "ralph", "es status: {err}");
+                return BackendStatus::Away;
+            }
+        };
+        match self.json::<Health>("cluster health", Ok(response)).await {
+            Ok(health) => match health.status.as_str() {
+                "green" => BackendStatus::Ok,
+                "yellow" if allow_yellow => BackendStatus::Ok,
+                other => {
+                    tracing::warn!(target: "ralph", "es cluster `{}` health is `{other}`", self.name);
+                    BackendStatus::Error
+                }
+            },
+            Err(err) => {
+                tracing::warn!(target: "ralph", "es status: {err}");
+                BackendStatus::Error
+            }
+        }
     }
 
     /// A transport error (no answer) as a ralph error naming the cluster and what was done.

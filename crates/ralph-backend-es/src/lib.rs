@@ -30,16 +30,39 @@
 //! # Ok(()) }
 //! ```
 
+//!
+//! ## LRS store
+//!
+//! [`EsStore`] keeps each statement in a document of the target's index (`_id` = statement
+//! id): the statement itself, kept whole but not indexed, beside typed fields for the filters
+//! (`stored` in microseconds, verb, registration, authority, agents and activities, direct or
+//! related, voiding). Pages are sorted by `stored` then id, and the `more` cursor is the last
+//! statement's sort values, so it stays exact while statements arrive.
+//!
+//! ```no_run
+//! use ralph_backend_es::{EsSettings, EsStore};
+//! use ralph_core::lrs::{LrsStore, StatementQuery};
+//!
+//! # async fn run() -> ralph_core::Result<()> {
+//! let store = EsStore::open(EsSettings::default()).await?;
+//! let page = store.query(None, &StatementQuery { limit: 10, ..Default::default() }).await?;
+//! println!("{} statements", page.statements.len());
+//! # Ok(()) }
+//! ```
+
 mod backend;
 mod client;
 mod query;
 mod settings;
+mod store;
 
 pub use backend::EsBackend;
 pub use query::{EsPit, EsQuery};
 pub use settings::{EsClientOptions, EsSettings, Hosts, Refresh};
+pub use store::EsStore;
 
 use async_trait::async_trait;
+use ralph_core::lrs::{LrsStore, LrsStoreFactory};
 use ralph_core::registry::{BackendContext, BackendFactory, Capabilities};
 use ralph_core::{DataBackend, Result};
 
@@ -61,5 +84,19 @@ impl BackendFactory for EsFactory {
 
     async fn open(settings: EsSettings, _: &BackendContext) -> Result<Box<dyn DataBackend>> {
         Ok(Box::new(EsBackend::new(settings)?))
+    }
+}
+
+/// Registers the `es` LRS store (`ralph runserver -b es`, settings `backends.lrs.es`).
+pub struct EsLrsFactory;
+
+#[async_trait]
+impl LrsStoreFactory for EsLrsFactory {
+    type Settings = EsSettings;
+    const NAME: &'static str = "es";
+    const ABOUT: &'static str = "statements in Elasticsearch indices, one index per target";
+
+    async fn open(settings: EsSettings, _: &BackendContext) -> Result<Box<dyn LrsStore>> {
+        Ok(Box::new(EsStore::open(settings).await?))
     }
 }

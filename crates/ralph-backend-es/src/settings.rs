@@ -28,7 +28,8 @@ pub struct EsSettings {
     pub point_in_time_keep_alive: String,
     /// Whether written records are visible to reads as soon as the write returns: `true` or
     /// `wait_for` refresh the index once the write is done; `false` or unset leave it to the
-    /// cluster's refresh interval.
+    /// cluster's refresh interval. The LRS store refreshes each insert with `wait_for` unless
+    /// this is `false`, so that a statement is found once its POST is answered.
     pub refresh_after_write: Option<Refresh>,
     /// Hits per search request when reading.
     pub read_chunk_size: usize,

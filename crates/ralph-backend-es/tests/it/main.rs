@@ -1,5 +1,6 @@
 //! Integration tests of the `es` backend against a real server (`RALPH_TEST_ES_URL`).
 
+mod lrs;
 mod specifics;
 mod suite;
 

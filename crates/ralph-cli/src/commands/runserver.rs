@@ -34,6 +34,8 @@ pub struct RunserverArgs {
 /// The LRS stores this binary was built with (one cargo feature each).
 pub fn lrs_registry() -> LrsRegistry {
     let mut registry = LrsRegistry::new();
+    #[cfg(feature = "es")]
+    registry.register::<ralph_backend_es::EsLrsFactory>();
     #[cfg(feature = "fs")]
     registry.register::<ralph_backend_fs::FsLrsFactory>();
     #[cfg(feature = "postgres")]
