@@ -13,9 +13,13 @@ use std::io::{BufRead, BufReader, BufWriter, ErrorKind as IoErrorKind, Read, See
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
+mod documents;
+
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use ralph_core::lrs::{
-    FoundStatement, LrsStore, StatementPage, StatementQuery, VOIDED_VERB, equivalent, statement_id,
+    Attachment, Document, DocumentKey, DocumentScope, FoundStatement, LrsStore, Precondition,
+    StatementPage, StatementQuery, VOIDED_VERB, equivalent, referenced_statement, statement_id,
     voided_target,
 };
 use ralph_core::{BackendStatus, Error, ErrorKind, Result};
@@ -140,6 +144,22 @@ impl FsLrsStore {
 }
 
 impl Inner {
+    /// The documents of `target`, next to its statements file.
+    fn documents(&self, target: Option<&str>) -> Result<documents::Documents> {
+        let file = self.file_of(target)?;
+        let dir = file
+            .parent()
+            .unwrap_or(&self.root)
+            .join(documents::DOCUMENTS_DIR);
+        Ok(documents::Documents { dir })
+    }
+
+    fn attachments(&self) -> documents::Attachments {
+        documents::Attachments {
+            dir: self.root.join(documents::ATTACHMENTS_DIR),
+        }
+    }
+
     fn file_of(&self, target: Option<&str>) -> Result<PathBuf> {
         match target {
             None | Some("") => Ok(self.root.join(&self.file_name)),
@@ -334,7 +354,23 @@ impl Inner {
             if voided.contains(id) && voided_target(&statement).is_none() {
                 return None;
             }
-            query.matches(&statement).then_some(statement)
+            if query.matches(&statement) {
+                return Some(statement);
+            }
+            // Filters may be met through the statements a `StatementRef` targets: each lookup
+            // reads the file again, which this store accepts for its small LRSs.
+            if query.follows_references() && referenced_statement(&statement).is_some() {
+                let mut resolve = |id: &str| {
+                    self.get(target, id)
+                        .ok()
+                        .flatten()
+                        .map(|found| found.statement)
+                };
+                if query.matches_through_references(&statement, &mut resolve) {
+                    return Some(statement);
+                }
+            }
+            None
         };
         // Most recent first: the last `limit + 1` matches before the cursor, newest first.
         // Oldest first: the first `limit + 1` matches after the cursor.
@@ -442,6 +478,80 @@ impl LrsStore for FsLrsStore {
         let target = target.map(str::to_owned);
         let id = id.to_owned();
         self.blocking(move |inner| inner.get(target.as_deref(), &id))
+            .await
+    }
+
+    async fn document(&self, target: Option<&str>, key: &DocumentKey) -> Result<Option<Document>> {
+        let target = target.map(str::to_owned);
+        let key = key.clone();
+        self.blocking(move |inner| inner.documents(target.as_deref())?.get(&key))
+            .await
+    }
+
+    async fn document_ids(
+        &self,
+        target: Option<&str>,
+        scope: &DocumentScope,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<String>> {
+        let target = target.map(str::to_owned);
+        let scope = scope.clone();
+        self.blocking(move |inner| inner.documents(target.as_deref())?.ids(&scope, since))
+            .await
+    }
+
+    async fn put_document(
+        &self,
+        target: Option<&str>,
+        key: &DocumentKey,
+        document: Document,
+        precondition: &Precondition,
+    ) -> Result<()> {
+        let _guard = self.write_lock.lock().await;
+        let target = target.map(str::to_owned);
+        let (key, precondition) = (key.clone(), precondition.clone());
+        self.blocking(move |inner| {
+            inner
+                .documents(target.as_deref())?
+                .put(&key, &document, &precondition)
+        })
+        .await
+    }
+
+    async fn delete_document(
+        &self,
+        target: Option<&str>,
+        key: &DocumentKey,
+        precondition: &Precondition,
+    ) -> Result<()> {
+        let _guard = self.write_lock.lock().await;
+        let target = target.map(str::to_owned);
+        let (key, precondition) = (key.clone(), precondition.clone());
+        self.blocking(move |inner| {
+            inner
+                .documents(target.as_deref())?
+                .delete(&key, &precondition)
+        })
+        .await
+    }
+
+    async fn delete_documents(&self, target: Option<&str>, scope: &DocumentScope) -> Result<u64> {
+        let _guard = self.write_lock.lock().await;
+        let target = target.map(str::to_owned);
+        let scope = scope.clone();
+        self.blocking(move |inner| inner.documents(target.as_deref())?.delete_scope(&scope))
+            .await
+    }
+
+    async fn put_attachment(&self, attachment: Attachment) -> Result<()> {
+        let _guard = self.write_lock.lock().await;
+        self.blocking(move |inner| inner.attachments().put(&attachment))
+            .await
+    }
+
+    async fn attachment(&self, sha2: &str) -> Result<Option<Attachment>> {
+        let sha2 = sha2.to_owned();
+        self.blocking(move |inner| inner.attachments().get(&sha2))
             .await
     }
 }

@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Object, Pool};
 use ralph_core::lrs::{
-    FoundStatement, Ifi, LrsStore, Relation, StatementPage, StatementQuery, equivalent,
+    Attachment, Document, DocumentKey, DocumentScope, FoundStatement, Ifi, LrsStore, Precondition,
+    Relation, StatementPage, StatementQuery, equivalent, referenced_statement,
     statement_activities, statement_agents, statement_id, stored_at, voided_target,
 };
 use ralph_core::settings::SecretUrl;
@@ -24,11 +25,13 @@ pub const MAX_TABLE_PREFIX: usize = 30;
 
 /// The quoted names of the store's tables.
 #[derive(Debug, Clone)]
-struct Tables {
+pub(crate) struct Tables {
     prefix: String,
     statements: String,
     agents: String,
     activities: String,
+    pub(crate) documents: String,
+    pub(crate) attachments: String,
 }
 
 impl Tables {
@@ -56,6 +59,8 @@ impl Tables {
             statements: name("statements")?,
             agents: name("statement_agents")?,
             activities: name("statement_activities")?,
+            documents: name("documents")?,
+            attachments: name("attachments")?,
         })
     }
 
@@ -67,6 +72,8 @@ impl Tables {
             statements: s,
             agents,
             activities,
+            documents,
+            attachments,
         } = self;
         format!(
             "CREATE TABLE IF NOT EXISTS {s} (
@@ -80,6 +87,7 @@ impl Tables {
                 voids text,
                 voided boolean NOT NULL DEFAULT false,
                 body jsonb NOT NULL,
+                ref text,
                 UNIQUE (target, id)
             );
             CREATE INDEX IF NOT EXISTS \"{p}statements_target_seq\" ON {s} (target, seq);
@@ -88,6 +96,7 @@ impl Tables {
             CREATE INDEX IF NOT EXISTS \"{p}statements_authority\" ON {s} (target, authority, seq);
             CREATE INDEX IF NOT EXISTS \"{p}statements_stored\" ON {s} (target, stored);
             CREATE INDEX IF NOT EXISTS \"{p}statements_voids\" ON {s} (target, voids) WHERE voids IS NOT NULL;
+            CREATE INDEX IF NOT EXISTS \"{p}statements_referencing\" ON {s} (target, seq) WHERE ref IS NOT NULL;
             CREATE TABLE IF NOT EXISTS {agents} (
                 ifi text NOT NULL,
                 seq bigint NOT NULL,
@@ -99,13 +108,31 @@ impl Tables {
                 seq bigint NOT NULL,
                 direct boolean NOT NULL,
                 PRIMARY KEY (iri, seq)
+            );
+            CREATE TABLE IF NOT EXISTS {documents} (
+                target text NOT NULL,
+                kind text NOT NULL,
+                activity text NOT NULL,
+                agent text NOT NULL,
+                registration text NOT NULL,
+                id text NOT NULL,
+                content bytea NOT NULL,
+                content_type text NOT NULL,
+                etag text NOT NULL,
+                updated timestamptz NOT NULL,
+                PRIMARY KEY (target, kind, activity, agent, registration, id)
+            );
+            CREATE TABLE IF NOT EXISTS {attachments} (
+                sha2 text PRIMARY KEY,
+                content_type text NOT NULL,
+                content bytea NOT NULL
             );"
         )
     }
 }
 
 /// A stable 64-bit FNV-1a hash, the key of a transaction-level advisory lock.
-fn lock_key(parts: &[&str]) -> i64 {
+pub(crate) fn lock_key(parts: &[&str]) -> i64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for part in parts {
         for byte in part.bytes().chain([0]) {
@@ -126,7 +153,7 @@ fn lock_key(parts: &[&str]) -> i64 {
 pub struct PostgresStore {
     url: SecretUrl,
     pool: Pool,
-    tables: Tables,
+    pub(crate) tables: Tables,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -180,11 +207,11 @@ impl PostgresStore {
         &self.tables.prefix
     }
 
-    async fn client(&self) -> Result<Object> {
+    pub(crate) async fn client(&self) -> Result<Object> {
         pool_client(&self.pool, &self.url).await
     }
 
-    fn error(&self, err: tokio_postgres::Error) -> Error {
+    pub(crate) fn error(&self, err: tokio_postgres::Error) -> Error {
         pg_error(&self.url, err)
     }
 
@@ -209,11 +236,14 @@ impl PostgresStore {
             statements,
             agents,
             activities,
+            documents,
+            attachments,
             ..
         } = &self.tables;
         client
             .batch_execute(&format!(
-                "DROP TABLE IF EXISTS {activities}, {agents}, {statements}"
+                "DROP TABLE IF EXISTS {activities}, {agents}, {statements}, {documents}, \
+                 {attachments}"
             ))
             .await
             .map_err(|e| self.error(e))
@@ -367,6 +397,7 @@ impl PostgresStore {
         let mut col_registration = Vec::with_capacity(rows.len());
         let mut col_authority = Vec::with_capacity(rows.len());
         let mut col_voids = Vec::with_capacity(rows.len());
+        let mut col_ref = Vec::with_capacity(rows.len());
         let mut col_voided = Vec::with_capacity(rows.len());
         let mut col_body = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -379,16 +410,17 @@ impl PostgresStore {
             col_registration.push(row.registration.as_deref());
             col_authority.push(row.authority.as_deref());
             col_voids.push(row.voids.as_deref());
+            col_ref.push(referenced_statement(&row.statement));
             col_voided.push(voided);
             col_body.push(&row.statement);
         }
         let insert = tx
             .prepare_cached(&format!(
-                "INSERT INTO {table} (target, id, stored, verb, registration, authority, voids, voided, body) \
-                 SELECT $1, u.id, u.stored, u.verb, u.registration, u.authority, u.voids, u.voided, u.body \
+                "INSERT INTO {table} (target, id, stored, verb, registration, authority, voids, voided, body, ref) \
+                 SELECT $1, u.id, u.stored, u.verb, u.registration, u.authority, u.voids, u.voided, u.body, u.ref \
                  FROM unnest($2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], \
-                 $7::text[], $8::boolean[], $9::jsonb[]) WITH ORDINALITY \
-                 AS u (id, stored, verb, registration, authority, voids, voided, body, n) \
+                 $7::text[], $8::boolean[], $9::jsonb[], $10::text[]) WITH ORDINALITY \
+                 AS u (id, stored, verb, registration, authority, voids, voided, body, ref, n) \
                  ORDER BY u.n RETURNING id, seq"
             ))
             .await
@@ -406,6 +438,7 @@ impl PostgresStore {
                     &col_voids,
                     &col_voided,
                     &col_body,
+                    &col_ref,
                 ],
             )
             .await
@@ -571,21 +604,119 @@ impl PostgresStore {
             .query(&prepared, &refs)
             .await
             .map_err(|e| self.error(e))?;
-        let more = rows.len() > limit;
-        let mut statements = Vec::with_capacity(limit.min(rows.len()));
-        let mut last_seq = None;
-        for row in rows.into_iter().take(limit) {
-            last_seq = Some(row.get::<_, i64>(0));
-            statements.push(row.get::<_, Value>(1));
+        let mut found: Vec<(i64, Value)> = rows
+            .into_iter()
+            .map(|row| (row.get::<_, i64>(0), row.get::<_, Value>(1)))
+            .collect();
+        if query.follows_references() {
+            let through = self.through_references(target, query, limit + 1).await?;
+            if !through.is_empty() {
+                found.extend(through);
+                found.sort_by_key(|(seq, _)| if query.ascending { *seq } else { -*seq });
+            }
         }
+        let more = found.len() > limit;
+        found.truncate(limit);
+        let last_seq = found.last().map(|(seq, _)| *seq);
         Ok(StatementPage {
-            statements,
+            statements: found.into_iter().map(|(_, s)| s).collect(),
             more: if more {
                 last_seq.map(|s| s.to_string())
             } else {
                 None
             },
         })
+    }
+
+    /// The first `wanted` statements of the page that meet the filters only through the
+    /// statements their `StatementRef` targets (those meeting them directly come from the main
+    /// query). Only statements with a `StatementRef` object are read, in page order and in
+    /// batches, from a partial index; their targets are looked up by id.
+    async fn through_references(
+        &self,
+        target: &str,
+        query: &StatementQuery,
+        wanted: usize,
+    ) -> Result<Vec<(i64, Value)>> {
+        const BATCH: i64 = 500;
+        let statements = &self.tables.statements;
+        let (comparison, order) = if query.ascending {
+            (">", "ASC")
+        } else {
+            ("<", "DESC")
+        };
+        let sql = format!(
+            "SELECT seq, body FROM {statements} WHERE target = $1 AND ref IS NOT NULL \
+             AND NOT voided AND ($2::bigint IS NULL OR seq {comparison} $2) \
+             AND ($3::timestamptz IS NULL OR stored > $3) \
+             AND ($4::timestamptz IS NULL OR stored <= $4) ORDER BY seq {order} LIMIT $5"
+        );
+        let mut after: Option<i64> = match &query.cursor {
+            Some(cursor) => Some(
+                cursor
+                    .parse()
+                    .map_err(|_| Error::invalid_input(format!("invalid cursor `{cursor}`")))?,
+            ),
+            None => None,
+        };
+        let mut out = Vec::new();
+        loop {
+            let rows = {
+                let client = self.client().await?;
+                let prepared = client
+                    .prepare_cached(&sql)
+                    .await
+                    .map_err(|e| self.error(e))?;
+                client
+                    .query(
+                        &prepared,
+                        &[&target, &after, &query.since, &query.until, &BATCH],
+                    )
+                    .await
+                    .map_err(|e| self.error(e))?
+            };
+            let exhausted = rows.len() < usize::try_from(BATCH).unwrap_or(usize::MAX);
+            for row in rows {
+                let seq: i64 = row.get(0);
+                let statement: Value = row.get(1);
+                after = Some(seq);
+                if query.matches(&statement) {
+                    continue;
+                }
+                let chain = self.reference_chain(target, &statement).await?;
+                let mut resolve = |id: &str| chain.get(id).cloned();
+                if query.matches_through_references(&statement, &mut resolve) {
+                    out.push((seq, statement));
+                    if out.len() >= wanted {
+                        return Ok(out);
+                    }
+                }
+            }
+            if exhausted {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// The statements `statement` targets through `StatementRef` objects, by id.
+    async fn reference_chain(
+        &self,
+        target: &str,
+        statement: &Value,
+    ) -> Result<HashMap<String, Value>> {
+        let mut chain = HashMap::new();
+        let mut next = referenced_statement(statement).map(str::to_owned);
+        while let Some(id) = next {
+            if chain.contains_key(&id) || chain.len() >= ralph_core::lrs::MAX_REFERENCE_DEPTH {
+                break;
+            }
+            let Some(found) = LrsStore::get(self, Some(target), &id).await? else {
+                break;
+            };
+            next = referenced_statement(&found.statement).map(str::to_owned);
+            chain.insert(id, found.statement);
+        }
+        Ok(chain)
     }
 }
 
@@ -642,6 +773,58 @@ impl LrsStore for PostgresStore {
             statement: row.get(0),
             voided: row.get(1),
         }))
+    }
+
+    async fn document(&self, target: Option<&str>, key: &DocumentKey) -> Result<Option<Document>> {
+        self.get_document(target.unwrap_or_default(), key).await
+    }
+
+    async fn document_ids(
+        &self,
+        target: Option<&str>,
+        scope: &DocumentScope,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<String>> {
+        self.list_documents(target.unwrap_or_default(), scope, since)
+            .await
+    }
+
+    async fn put_document(
+        &self,
+        target: Option<&str>,
+        key: &DocumentKey,
+        document: Document,
+        precondition: &Precondition,
+    ) -> Result<()> {
+        self.write_document(
+            target.unwrap_or_default(),
+            key,
+            Some(&document),
+            precondition,
+        )
+        .await
+    }
+
+    async fn delete_document(
+        &self,
+        target: Option<&str>,
+        key: &DocumentKey,
+        precondition: &Precondition,
+    ) -> Result<()> {
+        self.write_document(target.unwrap_or_default(), key, None, precondition)
+            .await
+    }
+
+    async fn delete_documents(&self, target: Option<&str>, scope: &DocumentScope) -> Result<u64> {
+        self.delete_scope(target.unwrap_or_default(), scope).await
+    }
+
+    async fn put_attachment(&self, attachment: Attachment) -> Result<()> {
+        self.keep_attachment(&attachment).await
+    }
+
+    async fn attachment(&self, sha2: &str) -> Result<Option<Attachment>> {
+        self.find_attachment(sha2).await
     }
 
     async fn close(&self) -> Result<()> {

@@ -31,6 +31,7 @@
 //! ```
 
 mod backend;
+mod documents;
 mod settings;
 mod store;
 

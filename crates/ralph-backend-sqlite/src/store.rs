@@ -6,13 +6,17 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use ralph_core::lrs::{
-    FoundStatement, Ifi, LrsStore, Relation, StatementPage, StatementQuery, equivalent,
+    Attachment, Document, DocumentKey, DocumentScope, FoundStatement, Ifi, LrsStore, Precondition,
+    Relation, StatementPage, StatementQuery, equivalent, referenced_statement,
     statement_activities, statement_agents, statement_id, stored_at, voided_target,
 };
 use ralph_core::{BackendStatus, Error, ErrorKind, Result};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params, params_from_iter};
 use serde_json::Value;
+
+use crate::documents;
 
 /// The schema: one row per statement, plus one row per (agent, statement) and (activity,
 /// statement) pair so that every xAPI filter is an index lookup.
@@ -51,10 +55,37 @@ CREATE TABLE IF NOT EXISTS statement_activities (
 ) WITHOUT ROWID;
 ";
 
+/// Adds the `ref` column (the id a `StatementRef` object targets) to databases made before it
+/// existed, fills it in, and indexes the statements that have one.
+fn add_reference_column(conn: &Connection) -> Result<()> {
+    let has_ref: bool = conn
+        .query_row(
+            "SELECT count(*) FROM pragma_table_info('statements') WHERE name = 'ref'",
+            [],
+            |row| row.get::<_, i64>(0),
+        )
+        .map_err(db_error)?
+        > 0;
+    if !has_ref {
+        conn.execute_batch(
+            "ALTER TABLE statements ADD COLUMN ref TEXT;
+             UPDATE statements SET ref = json_extract(body, '$.object.id')
+             WHERE json_extract(body, '$.object.objectType') = 'StatementRef';",
+        )
+        .map_err(db_error)?;
+    }
+    // Filters that follow references walk the referencing statements in `seq` order.
+    conn.execute_batch(
+        "CREATE INDEX IF NOT EXISTS statements_referencing ON statements (target, seq) \
+         WHERE ref IS NOT NULL;",
+    )
+    .map_err(db_error)
+}
+
 /// The in-memory database path.
 pub const MEMORY: &str = ":memory:";
 
-fn db_error(err: rusqlite::Error) -> Error {
+pub(crate) fn db_error(err: rusqlite::Error) -> Error {
     let kind = match &err {
         rusqlite::Error::SqliteFailure(e, _)
             if matches!(
@@ -150,6 +181,10 @@ impl SqliteStore {
                 .map_err(db_error)?;
         }
         writer.execute_batch(SCHEMA).map_err(db_error)?;
+        add_reference_column(&writer)?;
+        writer
+            .execute_batch(crate::documents::SCHEMA)
+            .map_err(db_error)?;
         let readers = if memory {
             Vec::new()
         } else {
@@ -312,8 +347,8 @@ pub(crate) fn insert_batch(
         let body = serde_json::to_string(&statement)
             .map_err(|e| Error::invalid_input(format!("statement `{id}`: {e}")))?;
         tx.execute(
-            "INSERT INTO statements (target, id, stored_us, verb, registration, authority, voids, voided, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO statements (target, id, stored_us, verb, registration, authority, voids, voided, body, ref)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 target,
                 id,
@@ -323,7 +358,8 @@ pub(crate) fn insert_batch(
                 authority,
                 voids,
                 voided,
-                body
+                body,
+                referenced_statement(&statement)
             ],
         )
         .map_err(db_error)?;
@@ -430,26 +466,101 @@ pub(crate) fn query_page(
             Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
         })
         .map_err(db_error)?;
-    let mut statements = Vec::new();
-    let mut last_seq = None;
-    let mut more = false;
-    for row in rows {
-        let (seq, body) = row.map_err(db_error)?;
-        if statements.len() == limit {
-            more = true;
-            break;
+    let mut found = rows
+        .map(|row| {
+            let (seq, body) = row.map_err(db_error)?;
+            Ok((seq, decode(&body)?))
+        })
+        .collect::<Result<Vec<(i64, Value)>>>()?;
+    if query.follows_references() {
+        let through = through_references(conn, target, query, limit + 1)?;
+        if !through.is_empty() {
+            found.extend(through);
+            found.sort_by_key(|(seq, _)| if query.ascending { *seq } else { -*seq });
         }
-        statements.push(decode(&body)?);
-        last_seq = Some(seq);
     }
+    let more = found.len() > limit;
+    found.truncate(limit);
+    let last_seq = found.last().map(|(seq, _)| *seq);
     Ok(StatementPage {
-        statements,
+        statements: found.into_iter().map(|(_, s)| s).collect(),
         more: if more {
             last_seq.map(|s| s.to_string())
         } else {
             None
         },
     })
+}
+
+/// The first `wanted` statements of the page that meet the filters only through the statements
+/// their `StatementRef` targets (those meeting them directly come from the main query).
+///
+/// Only statements with a `StatementRef` object are read, in page order, from a partial index;
+/// their targets are looked up by id.
+fn through_references(
+    conn: &Connection,
+    target: &str,
+    query: &StatementQuery,
+    wanted: usize,
+) -> Result<Vec<(i64, Value)>> {
+    use rusqlite::types::Value as Sql;
+    let mut sql = String::from(
+        "SELECT seq, body FROM statements WHERE target = ? AND ref IS NOT NULL AND voided = 0",
+    );
+    let mut args: Vec<Sql> = vec![Sql::Text(target.to_owned())];
+    if let Some(cursor) = &query.cursor {
+        let after: i64 = cursor
+            .parse()
+            .map_err(|_| Error::invalid_input(format!("invalid cursor `{cursor}`")))?;
+        sql.push_str(if query.ascending {
+            " AND seq > ?"
+        } else {
+            " AND seq < ?"
+        });
+        args.push(Sql::Integer(after));
+    }
+    if let Some(since) = query.since {
+        sql.push_str(" AND stored_us > ?");
+        args.push(Sql::Integer(since.timestamp_micros()));
+    }
+    if let Some(until) = query.until {
+        sql.push_str(" AND stored_us <= ?");
+        args.push(Sql::Integer(until.timestamp_micros()));
+    }
+    sql.push_str(if query.ascending {
+        " ORDER BY seq ASC"
+    } else {
+        " ORDER BY seq DESC"
+    });
+    let mut stmt = conn.prepare_cached(&sql).map_err(db_error)?;
+    let mut rows = stmt.query(params_from_iter(args)).map_err(db_error)?;
+    let mut out = Vec::new();
+    let mut failure = None;
+    while out.len() < wanted {
+        let Some(row) = rows.next().map_err(db_error)? else {
+            break;
+        };
+        let seq: i64 = row.get(0).map_err(db_error)?;
+        let body: String = row.get(1).map_err(db_error)?;
+        let statement = decode(&body)?;
+        if query.matches(&statement) {
+            continue;
+        }
+        let mut resolve = |id: &str| match get_one(conn, target, id) {
+            Ok(found) => found.map(|f| f.statement),
+            Err(err) => {
+                failure = Some(err);
+                None
+            }
+        };
+        if query.matches_through_references(&statement, &mut resolve) {
+            out.push((seq, statement));
+        }
+        if let Some(err) = failure.take() {
+            return Err(err);
+        }
+    }
+    Ok(out)
 }
 
 fn get_one(conn: &Connection, target: &str, id: &str) -> Result<Option<FoundStatement>> {
@@ -512,6 +623,68 @@ impl LrsStore for SqliteStore {
         let target = target_key(target);
         let id = id.to_owned();
         self.with_reader(move |conn| get_one(conn, &target, &id))
+            .await
+    }
+
+    async fn document(&self, target: Option<&str>, key: &DocumentKey) -> Result<Option<Document>> {
+        let target = target_key(target);
+        let key = key.clone();
+        self.with_reader(move |conn| documents::get(conn, &target, &key))
+            .await
+    }
+
+    async fn document_ids(
+        &self,
+        target: Option<&str>,
+        scope: &DocumentScope,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<String>> {
+        let target = target_key(target);
+        let scope = scope.clone();
+        self.with_reader(move |conn| documents::ids(conn, &target, &scope, since))
+            .await
+    }
+
+    async fn put_document(
+        &self,
+        target: Option<&str>,
+        key: &DocumentKey,
+        document: Document,
+        precondition: &Precondition,
+    ) -> Result<()> {
+        let target = target_key(target);
+        let (key, precondition) = (key.clone(), precondition.clone());
+        self.with_writer(move |conn| documents::put(conn, &target, &key, &document, &precondition))
+            .await
+    }
+
+    async fn delete_document(
+        &self,
+        target: Option<&str>,
+        key: &DocumentKey,
+        precondition: &Precondition,
+    ) -> Result<()> {
+        let target = target_key(target);
+        let (key, precondition) = (key.clone(), precondition.clone());
+        self.with_writer(move |conn| documents::delete(conn, &target, &key, &precondition))
+            .await
+    }
+
+    async fn delete_documents(&self, target: Option<&str>, scope: &DocumentScope) -> Result<u64> {
+        let target = target_key(target);
+        let scope = scope.clone();
+        self.with_writer(move |conn| documents::delete_scope(conn, &target, &scope))
+            .await
+    }
+
+    async fn put_attachment(&self, attachment: Attachment) -> Result<()> {
+        self.with_writer(move |conn| documents::put_attachment(conn, &attachment))
+            .await
+    }
+
+    async fn attachment(&self, sha2: &str) -> Result<Option<Attachment>> {
+        let sha2 = sha2.to_owned();
+        self.with_reader(move |conn| documents::attachment(conn, &sha2))
             .await
     }
 }

@@ -22,6 +22,9 @@ pub enum ErrorKind {
     Unavailable,
     /// The backend denied access (permissions, credentials).
     PermissionDenied,
+    /// A conditional write found the object in another state than the caller expected
+    /// (an ETag that no longer matches, a document that already exists).
+    PreconditionFailed,
     /// Any other failure of the backend or of local I/O.
     Backend,
 }
@@ -37,6 +40,7 @@ impl ErrorKind {
             Self::Unsupported => "unsupported",
             Self::Unavailable => "unavailable",
             Self::PermissionDenied => "permission denied",
+            Self::PreconditionFailed => "precondition failed",
             Self::Backend => "backend error",
         }
     }

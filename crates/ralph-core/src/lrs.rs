@@ -15,12 +15,23 @@
 //!   ascending) and an opaque cursor when more statements match; the cursor, given back with the
 //!   same query, continues exactly after the last statement returned, even when statements are
 //!   stored in between.
+//! - **References**: as xAPI asks, the `agent`, `verb`, `activity` and `registration` filters
+//!   are also met by a statement whose `StatementRef` object targets a statement meeting them
+//!   (recursively, voided targets included; see [`StatementQuery::matches_through_references`]),
+//!   while the time filters apply to the statement itself.
 //! - **Targets**: every call takes an optional target (the authenticated user's `target`, for
 //!   multitenancy); targets are disjoint sets of statements.
 //!
 //! The helpers ([`Ifi`], [`statement_agents`], [`statement_activities`], [`voided_target`],
 //! [`equivalent`], [`StatementQuery::matches`]) let database stores index statements and let
 //! simple stores filter them in memory, with the same meaning everywhere.
+
+mod documents;
+
+pub use documents::{
+    Attachment, Document, DocumentKey, DocumentKind, DocumentScope, Precondition, etag_of,
+    is_json_content_type, precondition_failed, sha256_hex,
+};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -339,33 +350,15 @@ pub struct StatementQuery {
 impl StatementQuery {
     /// Whether `statement` passes the filters (the cursor, the limit and voiding aside).
     pub fn matches(&self, statement: &Value) -> bool {
-        if let Some(verb) = &self.verb
-            && statement.pointer("/verb/id").and_then(Value::as_str) != Some(verb)
-        {
-            return false;
-        }
-        if let Some(registration) = &self.registration
-            && !statement
-                .pointer("/context/registration")
-                .and_then(Value::as_str)
-                .is_some_and(|r| r.eq_ignore_ascii_case(registration))
-        {
-            return false;
-        }
-        if let Some(agent) = &self.agent
-            && !statement_agents(statement)
-                .iter()
-                .any(|(i, r)| i == agent && (self.related_agents || *r == Relation::Direct))
-        {
-            return false;
-        }
-        if let Some(activity) = &self.activity
-            && !statement_activities(statement)
-                .iter()
-                .any(|(i, r)| i == activity && (self.related_activities || *r == Relation::Direct))
-        {
-            return false;
-        }
+        self.matches_itself(statement)
+            && self.verb_ok(statement)
+            && self.registration_ok(statement)
+            && self.agent_ok(statement)
+            && self.activity_ok(statement)
+    }
+
+    /// The filters only the statement itself can meet: authority and time.
+    fn matches_itself(&self, statement: &Value) -> bool {
         if let Some(authority) = &self.authority
             && statement.get("authority").and_then(Ifi::of).as_ref() != Some(authority)
         {
@@ -383,6 +376,92 @@ impl StatementQuery {
         }
         true
     }
+
+    fn verb_ok(&self, statement: &Value) -> bool {
+        self.verb.as_ref().is_none_or(|verb| {
+            statement.pointer("/verb/id").and_then(Value::as_str) == Some(verb.as_str())
+        })
+    }
+
+    fn registration_ok(&self, statement: &Value) -> bool {
+        self.registration.as_ref().is_none_or(|registration| {
+            statement
+                .pointer("/context/registration")
+                .and_then(Value::as_str)
+                .is_some_and(|r| r.eq_ignore_ascii_case(registration))
+        })
+    }
+
+    fn agent_ok(&self, statement: &Value) -> bool {
+        self.agent.as_ref().is_none_or(|agent| {
+            statement_agents(statement)
+                .iter()
+                .any(|(i, r)| i == agent && (self.related_agents || *r == Relation::Direct))
+        })
+    }
+
+    fn activity_ok(&self, statement: &Value) -> bool {
+        self.activity.as_ref().is_none_or(|activity| {
+            statement_activities(statement)
+                .iter()
+                .any(|(i, r)| i == activity && (self.related_activities || *r == Relation::Direct))
+        })
+    }
+
+    /// Whether the query has filters that a statement can also meet through the statement its
+    /// `StatementRef` object targets (`agent`, `verb`, `activity`, `registration`).
+    pub fn follows_references(&self) -> bool {
+        self.agent.is_some()
+            || self.verb.is_some()
+            || self.activity.is_some()
+            || self.registration.is_some()
+    }
+
+    /// Whether `statement` passes the filters when, as xAPI asks, each of `agent`, `verb`,
+    /// `activity` and `registration` may also be met by a statement its `StatementRef` object
+    /// targets, or that one's target, and so on; `authority` and the time filters apply to
+    /// `statement` itself. `resolve` finds a stored statement (voided or not) by id.
+    ///
+    /// Chains are followed [`MAX_REFERENCE_DEPTH`] statements deep at most, and cycles once.
+    pub fn matches_through_references(
+        &self,
+        statement: &Value,
+        resolve: &mut dyn FnMut(&str) -> Option<Value>,
+    ) -> bool {
+        if !self.matches_itself(statement) {
+            return false;
+        }
+        let mut chain = vec![statement.clone()];
+        let mut seen = std::collections::HashSet::new();
+        while chain.len() <= MAX_REFERENCE_DEPTH {
+            let Some(next) = chain.last().and_then(referenced_statement) else {
+                break;
+            };
+            if !seen.insert(next.to_owned()) {
+                break;
+            }
+            match resolve(next) {
+                Some(target) => chain.push(target),
+                None => break,
+            }
+        }
+        chain.iter().any(|s| self.verb_ok(s))
+            && chain.iter().any(|s| self.registration_ok(s))
+            && chain.iter().any(|s| self.agent_ok(s))
+            && chain.iter().any(|s| self.activity_ok(s))
+    }
+}
+
+/// How many `StatementRef` targets [`StatementQuery::matches_through_references`] follows.
+pub const MAX_REFERENCE_DEPTH: usize = 10;
+
+/// The id of the statement `statement` targets with a `StatementRef` object, if it does.
+pub fn referenced_statement(statement: &Value) -> Option<&str> {
+    let object = statement.get("object")?;
+    if object.get("objectType")?.as_str()? != "StatementRef" {
+        return None;
+    }
+    object.get("id")?.as_str()
 }
 
 /// One page of a statements query.
@@ -424,11 +503,54 @@ pub trait LrsStore: Send + Sync {
     /// statement fails it with `InvalidInput`.
     async fn insert(&self, target: Option<&str>, statements: Vec<Value>) -> Result<Vec<String>>;
 
-    /// The statements matching `query`, one page at a time; voided statements are left out.
+    /// The statements matching `query` (directly or through their `StatementRef` targets), one
+    /// page at a time; voided statements are left out.
     async fn query(&self, target: Option<&str>, query: &StatementQuery) -> Result<StatementPage>;
 
     /// The statement with this id, voided or not, or `None`.
     async fn get(&self, target: Option<&str>, id: &str) -> Result<Option<FoundStatement>>;
+
+    /// The document `key`, or `None`.
+    async fn document(&self, target: Option<&str>, key: &DocumentKey) -> Result<Option<Document>>;
+
+    /// The ids of the documents in `scope` (a `None` registration: every registration) written
+    /// strictly after `since`, sorted.
+    async fn document_ids(
+        &self,
+        target: Option<&str>,
+        scope: &DocumentScope,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<String>>;
+
+    /// Stores `document` as `key`, replacing any stored one, when `precondition` holds of the
+    /// stored one; otherwise fails with `PreconditionFailed` and changes nothing. The check and
+    /// the write are one atomic step.
+    async fn put_document(
+        &self,
+        target: Option<&str>,
+        key: &DocumentKey,
+        document: Document,
+        precondition: &Precondition,
+    ) -> Result<()>;
+
+    /// Deletes the document `key` when `precondition` holds of it (a missing document is not an
+    /// error under [`Precondition::Any`]); otherwise fails with `PreconditionFailed`.
+    async fn delete_document(
+        &self,
+        target: Option<&str>,
+        key: &DocumentKey,
+        precondition: &Precondition,
+    ) -> Result<()>;
+
+    /// Deletes every document in `scope` (a `None` registration: every registration) and
+    /// returns how many were deleted.
+    async fn delete_documents(&self, target: Option<&str>, scope: &DocumentScope) -> Result<u64>;
+
+    /// Keeps an attachment's content; storing the same `sha2` again is a no-op.
+    async fn put_attachment(&self, attachment: Attachment) -> Result<()>;
+
+    /// The attachment content with this `sha2`, or `None`.
+    async fn attachment(&self, sha2: &str) -> Result<Option<Attachment>>;
 
     /// Releases connections; the store must not be used afterwards.
     async fn close(&self) -> Result<()> {

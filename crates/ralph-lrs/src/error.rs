@@ -22,6 +22,9 @@ pub enum LrsError {
     /// A different statement is stored under the same id: 409.
     #[error("{0}")]
     Conflict(String),
+    /// A conditional request (`If-Match`, `If-None-Match`) does not hold: 412.
+    #[error("{0}")]
+    PreconditionFailed(String),
     /// The request body is over the configured limit: 413.
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -48,6 +51,7 @@ impl LrsError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) | Self::Config(_) | Self::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -61,6 +65,7 @@ impl From<ralph_core::Error> for LrsError {
         match err.kind() {
             ErrorKind::InvalidInput => Self::BadRequest(message),
             ErrorKind::Conflict => Self::Conflict(message),
+            ErrorKind::PreconditionFailed => Self::PreconditionFailed(message),
             ErrorKind::NotFound => Self::NotFound(message),
             ErrorKind::PermissionDenied => Self::Forbidden(message),
             ErrorKind::Unavailable => Self::Unavailable(message),

@@ -70,10 +70,8 @@ fn ids_activity(activity: Value) -> Value {
     let Value::Object(map) = activity else {
         return activity;
     };
+    // An activity is identified by its id alone (`objectType` is implied).
     let mut out = Map::new();
-    if let Some(t) = map.get("objectType") {
-        out.insert("objectType".into(), t.clone());
-    }
     if let Some(id) = map.get("id") {
         out.insert("id".into(), id.clone());
     }

@@ -6,6 +6,8 @@
 //! | route | methods | auth |
 //! |---|---|---|
 //! | `/xAPI/statements`, `/xAPI/statements/` | `POST`, `PUT`, `GET`, `HEAD` | basic |
+//! | `/xAPI/activities/state`, `/xAPI/activities/profile`, `/xAPI/agents/profile` | `GET`, `HEAD`, `PUT`, `POST`, `DELETE` | basic |
+//! | `/xAPI/activities`, `/xAPI/agents` | `GET`, `HEAD` | basic |
 //! | `/xAPI/about` | `GET`, `HEAD` | none |
 //! | `/whoami` | `GET` | basic |
 //! | `/__heartbeat__`, `/__lbheartbeat__` | `GET` | none |
@@ -28,13 +30,18 @@
 //! # Ok(()) }
 //! ```
 
+mod alternate;
 pub mod auth;
 mod config;
+mod definitions;
+mod documents;
 mod error;
 pub mod format;
 pub mod forwarding;
+mod multipart;
 pub mod oidc;
 pub mod openapi;
+mod signature;
 mod statements;
 mod validate;
 
@@ -158,6 +165,11 @@ pub fn router(state: Arc<LrsState>) -> Router {
     let mut app = Router::new()
         .route("/xAPI/statements", statements.clone())
         .route("/xAPI/statements/", statements)
+        .route("/xAPI/activities", get(definitions::activities))
+        .route("/xAPI/activities/", get(definitions::activities))
+        .route("/xAPI/agents", get(definitions::agents))
+        .route("/xAPI/agents/", get(definitions::agents))
+        .merge(documents::routes())
         .route("/xAPI/about", get(about))
         .route("/xAPI/about/", get(about))
         .route("/whoami", get(whoami))
@@ -171,8 +183,13 @@ pub fn router(state: Arc<LrsState>) -> Router {
     if let Some(cors) = cors(&state.config) {
         app = app.layer(cors);
     }
-    app.layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
+    let app = app
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state);
+    // Outside the routes: an alternate-syntax request is rewritten before it is routed.
+    Router::new()
+        .fallback_service(app)
+        .layer(axum::middleware::from_fn(alternate::alternate_syntax))
 }
 
 /// The CORS layer of `RUNSERVER_CORS_ALLOW_ORIGINS`, as Ralph 5.1's: those origins, with

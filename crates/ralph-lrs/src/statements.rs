@@ -9,17 +9,21 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
-use ralph_core::lrs::{Ifi, StatementQuery, stored_at};
+use std::collections::HashMap;
+
+use ralph_core::lrs::{Attachment, Ifi, StatementQuery, sha256_hex, stored_at};
 use serde_json::{Value, json};
 
 use crate::auth::{AuthenticatedUser, Scope};
 use crate::format::{Format, accept_languages, apply};
+use crate::multipart::{self, Part};
+use crate::signature;
 use crate::validate::validate_statement;
 use crate::{CONSISTENT_THROUGH_HEADER, LrsError, LrsState, VERSION_HEADER};
 
-type Params = Result<Query<Vec<(String, String)>>, QueryRejection>;
+pub(crate) type Params = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
-fn params(query: Params, allowed: &[&str]) -> Result<Vec<(String, String)>, LrsError> {
+pub(crate) fn params(query: Params, allowed: &[&str]) -> Result<Vec<(String, String)>, LrsError> {
     let Query(pairs) = query.map_err(|e| LrsError::BadRequest(e.body_text()))?;
     let mut seen = HashSet::new();
     for (key, _) in &pairs {
@@ -37,14 +41,14 @@ fn params(query: Params, allowed: &[&str]) -> Result<Vec<(String, String)>, LrsE
     Ok(pairs)
 }
 
-fn param<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+pub(crate) fn param<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
     pairs
         .iter()
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.as_str())
 }
 
-fn bool_param(pairs: &[(String, String)], key: &str) -> Result<bool, LrsError> {
+pub(crate) fn bool_param(pairs: &[(String, String)], key: &str) -> Result<bool, LrsError> {
     match param(pairs, key) {
         None => Ok(false),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
@@ -55,13 +59,13 @@ fn bool_param(pairs: &[(String, String)], key: &str) -> Result<bool, LrsError> {
     }
 }
 
-fn uuid_param(key: &str, value: &str) -> Result<String, LrsError> {
+pub(crate) fn uuid_param(key: &str, value: &str) -> Result<String, LrsError> {
     uuid::Uuid::try_parse(value)
         .map(|_| value.to_owned())
         .map_err(|_| LrsError::BadRequest(format!("parameter `{key}`: must be a UUID")))
 }
 
-fn time_param(key: &str, value: &str) -> Result<DateTime<Utc>, LrsError> {
+pub(crate) fn time_param(key: &str, value: &str) -> Result<DateTime<Utc>, LrsError> {
     DateTime::parse_from_rfc3339(value)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| {
@@ -71,7 +75,7 @@ fn time_param(key: &str, value: &str) -> Result<DateTime<Utc>, LrsError> {
         })
 }
 
-fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, LrsError> {
+pub(crate) fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, LrsError> {
     body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             LrsError::PayloadTooLarge("the request body is too large".to_owned())
@@ -81,35 +85,174 @@ fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, LrsError> {
     })
 }
 
-fn check_content_type(headers: &HeaderMap) -> Result<(), LrsError> {
+/// A statements request body: the statements JSON and, in a `multipart/mixed` body, the parts
+/// carrying attachment contents.
+struct Incoming {
+    json: Bytes,
+    parts: Vec<Part>,
+}
+
+/// Splits a `POST`/`PUT` statements body by its `Content-Type`: `application/json` (or none)
+/// is the statements; `multipart/mixed` is the statements then attachment parts.
+fn incoming(headers: &HeaderMap, raw: Bytes) -> Result<Incoming, LrsError> {
     let Some(value) = headers.get(header::CONTENT_TYPE) else {
-        return Ok(());
+        return Ok(Incoming {
+            json: raw,
+            parts: Vec::new(),
+        });
     };
-    let mime = value
-        .to_str()
-        .unwrap_or_default()
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    match mime.as_str() {
-        "application/json" => Ok(()),
-        "multipart/mixed" => Err(LrsError::BadRequest(
-            "statements with attachments (`multipart/mixed`) are not supported".to_owned(),
-        )),
+    let value = value.to_str().unwrap_or_default();
+    match multipart::media_type(value).as_str() {
+        "application/json" => Ok(Incoming {
+            json: raw,
+            parts: Vec::new(),
+        }),
+        "multipart/mixed" => {
+            let boundary = multipart::boundary(value).ok_or_else(|| {
+                LrsError::BadRequest("`multipart/mixed` needs a `boundary` parameter".to_owned())
+            })?;
+            let mut parts = multipart::parse(&raw, &boundary).map_err(LrsError::BadRequest)?;
+            if parts.is_empty() {
+                return Err(LrsError::BadRequest(
+                    "the multipart body has no statements part".to_owned(),
+                ));
+            }
+            let first = parts.remove(0);
+            if first.media_type().as_deref() != Some("application/json") {
+                return Err(LrsError::BadRequest(
+                    "the first part of a multipart body must be the statements, with \
+                     `Content-Type: application/json`"
+                        .to_owned(),
+                ));
+            }
+            Ok(Incoming {
+                json: first.body,
+                parts,
+            })
+        }
         other => Err(LrsError::BadRequest(format!(
-            "`Content-Type` must be `application/json`, found `{other}`"
+            "`Content-Type` must be `application/json` or `multipart/mixed`, found `{other}`"
         ))),
     }
 }
 
-fn parse_json(bytes: &[u8]) -> Result<Value, LrsError> {
+/// Checks the attachments of `statements` (as received) against the multipart `parts` and
+/// returns the contents to keep.
+///
+/// Every part carries `X-Experience-API-Hash`, the SHA-256 of its content, and is declared by an
+/// attachment of a statement; every attachment without `fileUrl` has its part; a signature
+/// attachment is `application/octet-stream` and its JWS matches its statement.
+fn attachments_of(statements: &[Value], parts: &[Part]) -> Result<Vec<Attachment>, LrsError> {
+    let mut by_hash: HashMap<String, &Part> = HashMap::new();
+    for (i, part) in parts.iter().enumerate() {
+        let n = i + 2;
+        let hash = part
+            .header("x-experience-api-hash")
+            .ok_or_else(|| {
+                LrsError::BadRequest(format!(
+                    "multipart part {n}: the `X-Experience-API-Hash` header is required"
+                ))
+            })?
+            .to_ascii_lowercase();
+        if let Some(encoding) = part.header("content-transfer-encoding")
+            && !encoding.eq_ignore_ascii_case("binary")
+        {
+            return Err(LrsError::BadRequest(format!(
+                "multipart part {n}: `Content-Transfer-Encoding` must be `binary`, found \
+                 `{encoding}`"
+            )));
+        }
+        if sha256_hex(&part.body) != hash {
+            return Err(LrsError::BadRequest(format!(
+                "multipart part {n}: the content does not match its `X-Experience-API-Hash` \
+                 `{hash}`"
+            )));
+        }
+        by_hash.insert(hash, part);
+    }
+    let mut declared = HashSet::new();
+    let mut kept = Vec::new();
+    for (i, statement) in statements.iter().enumerate() {
+        let Some(list) = statement.get("attachments").and_then(Value::as_array) else {
+            continue;
+        };
+        for (j, attachment) in list.iter().enumerate() {
+            let at = format!("statements[{i}].attachments[{j}]");
+            let sha2 = attachment
+                .get("sha2")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let part = by_hash.get(&sha2);
+            let signature = attachment.get("usageType").and_then(Value::as_str)
+                == Some(signature::SIGNATURE_USAGE);
+            if signature {
+                let content_type = attachment
+                    .get("contentType")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                if multipart::media_type(content_type) != "application/octet-stream" {
+                    return Err(LrsError::BadRequest(format!(
+                        "{at}.contentType: a signature is `application/octet-stream`, found \
+                         `{content_type}`"
+                    )));
+                }
+                let Some(part) = part else {
+                    return Err(LrsError::BadRequest(format!(
+                        "{at}: the signature has no multipart part with sha2 `{sha2}`"
+                    )));
+                };
+                signature::check(statement, &part.body)
+                    .map_err(|reason| LrsError::BadRequest(format!("{at}: {reason}")))?;
+            }
+            match part {
+                Some(part) if declared.insert(sha2.clone()) => {
+                    let content_type = part
+                        .header("content-type")
+                        .or_else(|| attachment.get("contentType").and_then(Value::as_str))
+                        .unwrap_or("application/octet-stream");
+                    kept.push(Attachment {
+                        sha2,
+                        content_type: content_type.to_owned(),
+                        content: part.body.clone(),
+                    });
+                }
+                Some(_) => {}
+                None if attachment.get("fileUrl").is_none() => {
+                    return Err(LrsError::BadRequest(format!(
+                        "{at}: an attachment without `fileUrl` needs its content in a \
+                         `multipart/mixed` part with `X-Experience-API-Hash: {sha2}`"
+                    )));
+                }
+                None => {}
+            }
+        }
+    }
+    if let Some(extra) = by_hash.keys().find(|h| !declared.contains(*h)) {
+        return Err(LrsError::BadRequest(format!(
+            "the multipart part with hash `{extra}` is not an attachment of any statement"
+        )));
+    }
+    Ok(kept)
+}
+
+async fn keep_attachments(state: &LrsState, attachments: Vec<Attachment>) -> Result<(), LrsError> {
+    for attachment in attachments {
+        state.store.put_attachment(attachment).await?;
+    }
+    Ok(())
+}
+
+pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value, LrsError> {
     serde_json::from_slice(bytes)
         .map_err(|e| LrsError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
-fn require(state: &LrsState, user: &AuthenticatedUser, scope: Scope) -> Result<(), LrsError> {
+pub(crate) fn require(
+    state: &LrsState,
+    user: &AuthenticatedUser,
+    scope: Scope,
+) -> Result<(), LrsError> {
     if state.config.lrs_restrict_by_scopes && !user.has(scope) {
         return Err(LrsError::Forbidden(format!(
             "access not authorized to scope: `{}`",
@@ -119,15 +262,15 @@ fn require(state: &LrsState, user: &AuthenticatedUser, scope: Scope) -> Result<(
     Ok(())
 }
 
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     Utc::now()
 }
 
-fn rfc3339(at: DateTime<Utc>) -> String {
+pub(crate) fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, false)
 }
 
-fn http_date(at: DateTime<Utc>) -> HeaderValue {
+pub(crate) fn http_date(at: DateTime<Utc>) -> HeaderValue {
     HeaderValue::from_str(&at.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
         .unwrap_or_else(|_| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
 }
@@ -208,10 +351,9 @@ pub(crate) async fn post(
     let pairs = params(query, &["partialSuccess", "ignoreInvalid"])?;
     let user = state.authenticate(&headers).await?;
     require(&state, &user, Scope::StatementsWrite)?;
-    check_content_type(&headers)?;
     let partial = partial_success(&state, &pairs)?;
-    let raw = body(raw)?;
-    let (mut statements, batch) = match parse_json(&raw)? {
+    let incoming = incoming(&headers, body(raw)?)?;
+    let (mut statements, batch) = match parse_json(&incoming.json)? {
         Value::Array(items) => (items, true),
         single @ Value::Object(_) => (vec![single], false),
         _ if partial => (vec![Value::Null], false),
@@ -222,6 +364,7 @@ pub(crate) async fn post(
         }
     };
     if partial {
+        keep_attachments(&state, attachments_of(&statements, &incoming.parts)?).await?;
         return post_partial(&state, &headers, &user, statements).await;
     }
     if statements.is_empty() {
@@ -230,6 +373,7 @@ pub(crate) async fn post(
         ));
     }
     validated(&statements, batch)?;
+    let attachments = attachments_of(&statements, &incoming.parts)?;
     let stored = rfc3339(now());
     let version = default_version(&headers);
     let mut ids = HashSet::new();
@@ -245,6 +389,7 @@ pub(crate) async fn post(
             )));
         }
     }
+    keep_attachments(&state, attachments).await?;
     let copy = state.forwarder.is_active().then(|| statements.clone());
     let inserted = state
         .store
@@ -403,15 +548,15 @@ pub(crate) async fn put(
     };
     let wanted = uuid::Uuid::try_parse(statement_id)
         .map_err(|_| LrsError::BadRequest("parameter `statementId`: must be a UUID".to_owned()))?;
-    check_content_type(&headers)?;
-    let raw = body(raw)?;
-    let mut statement = parse_json(&raw)?;
+    let incoming = incoming(&headers, body(raw)?)?;
+    let mut statement = parse_json(&incoming.json)?;
     if !statement.is_object() {
         return Err(LrsError::BadRequest(
             "the body must be one statement".to_owned(),
         ));
     }
     validated(std::slice::from_ref(&statement), false)?;
+    let attachments = attachments_of(std::slice::from_ref(&statement), &incoming.parts)?;
     match statement.get("id").and_then(Value::as_str) {
         Some(id) if uuid::Uuid::try_parse(id).ok() != Some(wanted) => {
             return Err(LrsError::BadRequest(
@@ -427,6 +572,7 @@ pub(crate) async fn put(
         &rfc3339(now()),
         default_version(&headers),
     );
+    keep_attachments(&state, attachments).await?;
     let copy = state.forwarder.is_active().then(|| statement.clone());
     let inserted = state
         .store
@@ -458,7 +604,7 @@ const GET_PARAMS: &[&str] = &[
 ];
 
 /// Percent-encodes a query component (everything but RFC 3986 unreserved characters).
-fn encode(value: &str) -> String {
+pub(crate) fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
@@ -470,14 +616,71 @@ fn encode(value: &str) -> String {
     out
 }
 
-fn statement_response(statements: Value, last_modified: DateTime<Utc>) -> Response {
-    let mut response = (StatusCode::OK, axum::Json(statements)).into_response();
+/// The answer of a statements `GET`: JSON, or with `attachments=true` a `multipart/mixed` body
+/// of the JSON then the content of every attachment the statements reference.
+async fn statement_response(
+    state: &LrsState,
+    body: Value,
+    last_modified: DateTime<Utc>,
+    with_attachments: bool,
+) -> Result<Response, LrsError> {
+    let mut response = if with_attachments {
+        attachments_response(state, &body).await?
+    } else {
+        (StatusCode::OK, axum::Json(body)).into_response()
+    };
     let headers = response.headers_mut();
     headers.insert(header::LAST_MODIFIED, http_date(last_modified));
     if let Ok(value) = HeaderValue::from_str(&rfc3339(now())) {
         headers.insert(CONSISTENT_THROUGH_HEADER, value);
     }
-    response
+    Ok(response)
+}
+
+async fn attachments_response(state: &LrsState, body: &Value) -> Result<Response, LrsError> {
+    let statements: Vec<&Value> = match body.get("statements").and_then(Value::as_array) {
+        Some(list) => list.iter().collect(),
+        None => vec![body],
+    };
+    let mut hashes: Vec<String> = Vec::new();
+    for statement in statements {
+        let list = statement.get("attachments").and_then(Value::as_array);
+        for attachment in list.into_iter().flatten() {
+            if let Some(sha2) = attachment.get("sha2").and_then(Value::as_str) {
+                let sha2 = sha2.to_ascii_lowercase();
+                if !hashes.contains(&sha2) {
+                    hashes.push(sha2);
+                }
+            }
+        }
+    }
+    let json = serde_json::to_vec(body)
+        .map_err(|e| LrsError::Internal(format!("serialising statements: {e}")))?;
+    let mut parts = vec![(
+        vec![("Content-Type", "application/json".to_owned())],
+        Bytes::from(json),
+    )];
+    for sha2 in hashes {
+        // Attachments given by `fileUrl` only have no content here.
+        if let Some(attachment) = state.store.attachment(&sha2).await? {
+            parts.push((
+                vec![
+                    ("Content-Type", attachment.content_type),
+                    ("Content-Transfer-Encoding", "binary".to_owned()),
+                    ("X-Experience-API-Hash", attachment.sha2),
+                ],
+                attachment.content,
+            ));
+        }
+    }
+    let boundary = uuid::Uuid::new_v4().simple().to_string();
+    let content_type = format!("multipart/mixed; boundary={boundary}");
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, content_type)],
+        multipart::build(&boundary, &parts),
+    )
+        .into_response())
 }
 
 /// `GET` (and `HEAD`) `/xAPI/statements`: one statement by `statementId` or
@@ -498,7 +701,7 @@ pub(crate) async fn get(
             ))
         })?,
     };
-    bool_param(&pairs, "attachments")?;
+    let with_attachments = bool_param(&pairs, "attachments")?;
     let languages = accept_languages(
         headers
             .get(header::ACCEPT_LANGUAGE)
@@ -552,10 +755,13 @@ pub(crate) async fn get(
             return Err(LrsError::NotFound(format!("no statement with id `{id}`")));
         };
         let last_modified = stored_at(&found.statement).unwrap_or_else(now);
-        return Ok(statement_response(
+        return statement_response(
+            &state,
             apply(format, found.statement, &languages),
             last_modified,
-        ));
+            with_attachments,
+        )
+        .await;
     }
 
     let max = state.config.runserver_max_search_hits_count.max(1);
@@ -629,8 +835,11 @@ pub(crate) async fn get(
         .into_iter()
         .map(|s| apply(format, s, &languages))
         .collect();
-    Ok(statement_response(
+    statement_response(
+        &state,
         json!({ "statements": statements, "more": more }),
         last_modified,
-    ))
+        with_attachments,
+    )
+    .await
 }

@@ -8,8 +8,12 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use bytes::Bytes;
 use ralph_core::ErrorKind;
-use ralph_core::lrs::{Ifi, LrsStore, StatementQuery, VOIDED_VERB};
+use ralph_core::lrs::{
+    Attachment, Document, DocumentScope, Ifi, LrsStore, Precondition, StatementQuery, VOIDED_VERB,
+    stored_at,
+};
 use serde_json::{Value, json};
 
 static CLOCK: AtomicU64 = AtomicU64::new(0);
@@ -441,4 +445,364 @@ where
     voiding_rules(fresh().await.as_ref()).await;
     targets_are_disjoint(fresh().await.as_ref()).await;
     concurrent_writers(fresh().await).await;
+    filters_follow_statement_refs(fresh().await.as_ref()).await;
+    documents_round_trip(fresh().await.as_ref()).await;
+    document_preconditions(fresh().await.as_ref()).await;
+    document_ids_and_deletes(fresh().await.as_ref()).await;
+    concurrent_document_writers(fresh().await).await;
+    attachments_are_kept_once(fresh().await.as_ref()).await;
+}
+
+/// A statement `n` by `actor` whose object is a `StatementRef` to statement `target`.
+pub fn referencing(n: u64, actor: &str, verb: &str, target: u64) -> Value {
+    json!({
+        "id": id(n),
+        "actor": {"mbox": format!("mailto:{actor}@example.org")},
+        "verb": {"id": format!("http://example.org/verbs/{verb}")},
+        "object": {"objectType": "StatementRef", "id": id(target)},
+        "stored": next_stored(),
+    })
+}
+
+/// The `agent`, `verb`, `activity` and `registration` filters are also met through the
+/// statements a statement targets with a `StatementRef` (recursively, even when the target is
+/// voided); time filters apply to the statement itself; pages still follow each other exactly.
+pub async fn filters_follow_statement_refs(store: &dyn LrsStore) {
+    let target = statement(1, "alice", "x", "a");
+    store.insert(None, vec![target]).await.expect("insert");
+    store.insert(None, vec![voiding(2, 1)]).await.expect("void");
+    let direct_ref = referencing(3, "bob", "y", 1);
+    store
+        .insert(None, vec![direct_ref.clone()])
+        .await
+        .expect("ref");
+    let chained = referencing(4, "dan", "z", 3);
+    store
+        .insert(None, vec![chained])
+        .await
+        .expect("chained ref");
+    store
+        .insert(None, vec![statement(5, "carol", "x", "b")])
+        .await
+        .expect("insert");
+    store
+        .insert(None, vec![statement(6, "carol", "w", "b")])
+        .await
+        .expect("insert");
+    let verb_x = StatementQuery {
+        verb: Some("http://example.org/verbs/x".into()),
+        ..query(100)
+    };
+    assert_eq!(
+        all(store, None, verb_x.clone()).await,
+        [id(5), id(4), id(3), id(2)],
+        "the voided target itself is left out; what targets it is in"
+    );
+    let mut paged = Vec::new();
+    let mut q = StatementQuery {
+        limit: 1,
+        ..verb_x.clone()
+    };
+    loop {
+        let page = store.query(None, &q).await.expect("query");
+        assert!(page.statements.len() <= 1);
+        paged.extend(ids(&page.statements));
+        match page.more {
+            Some(cursor) => q.cursor = Some(cursor),
+            None => break,
+        }
+    }
+    assert_eq!(paged, [id(5), id(4), id(3), id(2)], "pages of one");
+    let by_bob = StatementQuery {
+        agent: Some(mbox("bob")),
+        ..verb_x.clone()
+    };
+    assert_eq!(
+        all(store, None, by_bob).await,
+        [id(4), id(3)],
+        "each filter may be met by another statement of the chain"
+    );
+    let activity_a = StatementQuery {
+        activity: Some("http://example.org/activities/a".into()),
+        ascending: true,
+        ..query(100)
+    };
+    assert_eq!(all(store, None, activity_a).await, [id(2), id(3), id(4)]);
+    let since = StatementQuery {
+        since: stored_at(&direct_ref),
+        ..verb_x
+    };
+    assert_eq!(
+        all(store, None, since).await,
+        [id(5), id(4)],
+        "time filters apply to the referencing statement itself"
+    );
+}
+
+fn doc(content: &str, content_type: &str, at: &str) -> Document {
+    Document::new(
+        Bytes::from(content.to_owned()),
+        content_type,
+        at.parse().expect("time"),
+    )
+}
+
+/// A document comes back with its bytes, content type, ETag and time; each resource, scope,
+/// registration and target is its own namespace.
+pub async fn documents_round_trip(store: &dyn LrsStore) {
+    let state = DocumentScope::state("http://example.org/a", mbox("alice"), None);
+    let key = state.document("bookmark");
+    assert!(store.document(None, &key).await.expect("get").is_none());
+    let d = doc(r#"{"page": 3}"#, "application/json", "2024-01-01T00:00:00Z");
+    store
+        .put_document(None, &key, d.clone(), &Precondition::Any)
+        .await
+        .expect("put");
+    let got = store
+        .document(None, &key)
+        .await
+        .expect("get")
+        .expect("found");
+    assert_eq!(got, d);
+    assert_eq!(got.etag, ralph_core::lrs::etag_of(br#"{"page": 3}"#));
+
+    // Binary content is kept byte for byte.
+    let binary = Document::new(
+        Bytes::from_static(&[0, 159, 146, 150, 255]),
+        "application/octet-stream",
+        "2024-01-01T00:00:01Z".parse().expect("time"),
+    );
+    let other_scopes = [
+        DocumentScope::state("http://example.org/a", mbox("alice"), Some("AA".repeat(4))),
+        DocumentScope::state("http://example.org/a", mbox("bob"), None),
+        DocumentScope::state("http://example.org/b", mbox("alice"), None),
+        DocumentScope::activity_profile("http://example.org/a"),
+        DocumentScope::agent_profile(mbox("alice")),
+    ];
+    for scope in &other_scopes {
+        assert!(
+            store
+                .document(None, &scope.document("bookmark"))
+                .await
+                .expect("get")
+                .is_none(),
+            "{scope:?} is another namespace"
+        );
+        store
+            .put_document(
+                None,
+                &scope.document("bookmark"),
+                binary.clone(),
+                &Precondition::Any,
+            )
+            .await
+            .expect("put");
+    }
+    assert_eq!(
+        store.document(None, &key).await.expect("get"),
+        Some(d.clone()),
+        "other scopes did not overwrite the first document"
+    );
+    let agent_key = DocumentScope::agent_profile(mbox("alice")).document("bookmark");
+    assert_eq!(
+        store.document(None, &agent_key).await.expect("get"),
+        Some(binary)
+    );
+    assert!(
+        store
+            .document(Some("tenant"), &key)
+            .await
+            .expect("get")
+            .is_none(),
+        "targets are disjoint"
+    );
+    // Replacing keeps one document.
+    let newer = doc("plain text", "text/plain", "2024-02-01T00:00:00Z");
+    store
+        .put_document(None, &key, newer.clone(), &Precondition::Any)
+        .await
+        .expect("replace");
+    assert_eq!(store.document(None, &key).await.expect("get"), Some(newer));
+}
+
+/// Conditional writes and deletes apply only when their precondition holds, and change nothing
+/// otherwise.
+pub async fn document_preconditions(store: &dyn LrsStore) {
+    let key = DocumentScope::activity_profile("http://example.org/a").document("p");
+    let first = doc("1", "application/json", "2024-01-01T00:00:00Z");
+    let second = doc("2", "application/json", "2024-01-01T00:00:01Z");
+    let failed = |r: ralph_core::Result<()>| {
+        assert_eq!(
+            r.expect_err("precondition must fail").kind(),
+            ErrorKind::PreconditionFailed
+        );
+    };
+    failed(
+        store
+            .put_document(None, &key, first.clone(), &Precondition::Exists)
+            .await,
+    );
+    failed(
+        store
+            .put_document(
+                None,
+                &key,
+                first.clone(),
+                &Precondition::Matches(first.etag.clone()),
+            )
+            .await,
+    );
+    assert!(store.document(None, &key).await.expect("get").is_none());
+    store
+        .put_document(None, &key, first.clone(), &Precondition::Absent)
+        .await
+        .expect("create");
+    failed(
+        store
+            .put_document(None, &key, second.clone(), &Precondition::Absent)
+            .await,
+    );
+    failed(
+        store
+            .put_document(
+                None,
+                &key,
+                second.clone(),
+                &Precondition::Matches(second.etag.clone()),
+            )
+            .await,
+    );
+    assert_eq!(
+        store.document(None, &key).await.expect("get"),
+        Some(first.clone())
+    );
+    store
+        .put_document(
+            None,
+            &key,
+            second.clone(),
+            &Precondition::Matches(first.etag.clone()),
+        )
+        .await
+        .expect("matching etag");
+    failed(
+        store
+            .delete_document(None, &key, &Precondition::Matches(first.etag.clone()))
+            .await,
+    );
+    assert_eq!(
+        store.document(None, &key).await.expect("get"),
+        Some(second.clone())
+    );
+    store
+        .delete_document(None, &key, &Precondition::Matches(second.etag.clone()))
+        .await
+        .expect("delete");
+    assert!(store.document(None, &key).await.expect("get").is_none());
+    store
+        .delete_document(None, &key, &Precondition::Any)
+        .await
+        .expect("deleting a missing document is not an error");
+}
+
+/// Ids are listed sorted, filtered by `since` (exclusive) and by registration; deleting a
+/// scope deletes every registration only when none is given.
+pub async fn document_ids_and_deletes(store: &dyn LrsStore) {
+    let agent = mbox("alice");
+    let activity = "http://example.org/a";
+    let registration = Some("6f1cbd4e-0000-4000-8000-000000000001".to_owned());
+    let none = DocumentScope::state(activity, agent.clone(), None);
+    let reg = DocumentScope::state(activity, agent.clone(), registration.clone());
+    for (scope, id, at) in [
+        (&none, "b", "2024-01-01T00:00:00Z"),
+        (&none, "a", "2024-01-03T00:00:00Z"),
+        (&reg, "c", "2024-01-02T00:00:00Z"),
+    ] {
+        store
+            .put_document(
+                None,
+                &scope.document(id),
+                doc("{}", "application/json", at),
+                &Precondition::Any,
+            )
+            .await
+            .expect("put");
+    }
+    let other = DocumentScope::state("http://example.org/other", agent.clone(), None);
+    store
+        .put_document(
+            None,
+            &other.document("z"),
+            doc("{}", "application/json", "2024-01-01T00:00:00Z"),
+            &Precondition::Any,
+        )
+        .await
+        .expect("put");
+    let ids = |scope: DocumentScope, since: Option<&'static str>| async move {
+        store
+            .document_ids(None, &scope, since.map(|s| s.parse().expect("time")))
+            .await
+            .expect("ids")
+    };
+    assert_eq!(ids(none.clone(), None).await, ["a", "b", "c"]);
+    assert_eq!(ids(reg.clone(), None).await, ["c"]);
+    assert_eq!(
+        ids(none.clone(), Some("2024-01-01T00:00:00Z")).await,
+        ["a", "c"],
+        "since is exclusive"
+    );
+    assert!(
+        store
+            .document_ids(Some("tenant"), &none, None)
+            .await
+            .expect("ids")
+            .is_empty()
+    );
+    assert_eq!(store.delete_documents(None, &reg).await.expect("delete"), 1);
+    assert_eq!(ids(none.clone(), None).await, ["a", "b"]);
+    assert_eq!(
+        store.delete_documents(None, &none).await.expect("delete"),
+        2
+    );
+    assert!(ids(none, None).await.is_empty());
+    assert_eq!(ids(other, None).await, ["z"], "other activities are kept");
+}
+
+/// Writers racing on one document with `If-Match` on the same ETag: exactly one wins.
+pub async fn concurrent_document_writers(store: Arc<dyn LrsStore>) {
+    let key = DocumentScope::agent_profile(mbox("racer")).document("p");
+    let first = doc("0", "application/json", "2024-01-01T00:00:00Z");
+    store
+        .put_document(None, &key, first.clone(), &Precondition::Any)
+        .await
+        .expect("put");
+    let mut tasks = Vec::new();
+    for n in 1..=8 {
+        let store = Arc::clone(&store);
+        let key = key.clone();
+        let etag = first.etag.clone();
+        tasks.push(tokio::spawn(async move {
+            let d = doc(&n.to_string(), "application/json", "2024-01-02T00:00:00Z");
+            store
+                .put_document(None, &key, d, &Precondition::Matches(etag))
+                .await
+        }));
+    }
+    let mut won = 0;
+    for task in tasks {
+        match task.await.expect("task") {
+            Ok(()) => won += 1,
+            Err(err) => assert_eq!(err.kind(), ErrorKind::PreconditionFailed, "{err}"),
+        }
+    }
+    assert_eq!(won, 1, "exactly one conditional writer wins");
+}
+
+/// An attachment is kept by its SHA-256; storing it again is a no-op.
+pub async fn attachments_are_kept_once(store: &dyn LrsStore) {
+    let a = Attachment::new(Bytes::from_static(b"hello attachment"), "text/plain");
+    assert!(store.attachment(&a.sha2).await.expect("get").is_none());
+    store.put_attachment(a.clone()).await.expect("put");
+    store.put_attachment(a.clone()).await.expect("put again");
+    assert_eq!(store.attachment(&a.sha2).await.expect("get"), Some(a));
 }

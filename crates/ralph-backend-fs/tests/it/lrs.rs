@@ -58,6 +58,42 @@ async fn concurrent_writers() {
     lrs::concurrent_writers(Arc::new(store)).await;
 }
 
+#[tokio::test]
+async fn filters_follow_statement_refs() {
+    let (store, _dir) = fresh();
+    lrs::filters_follow_statement_refs(&store).await;
+}
+
+#[tokio::test]
+async fn documents_round_trip() {
+    let (store, _dir) = fresh();
+    lrs::documents_round_trip(&store).await;
+}
+
+#[tokio::test]
+async fn document_preconditions() {
+    let (store, _dir) = fresh();
+    lrs::document_preconditions(&store).await;
+}
+
+#[tokio::test]
+async fn document_ids_and_deletes() {
+    let (store, _dir) = fresh();
+    lrs::document_ids_and_deletes(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_document_writers() {
+    let (store, _dir) = fresh();
+    lrs::concurrent_document_writers(Arc::new(store)).await;
+}
+
+#[tokio::test]
+async fn attachments_are_kept_once() {
+    let (store, _dir) = fresh();
+    lrs::attachments_are_kept_once(&store).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_all() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -84,6 +84,38 @@ async fn concurrent_writers() {
     store.drop_tables().await.expect("drop tables");
 }
 
+#[tokio::test]
+async fn filters_follow_statement_refs() {
+    on_fresh_store!(lrs::filters_follow_statement_refs);
+}
+
+#[tokio::test]
+async fn documents_round_trip() {
+    on_fresh_store!(lrs::documents_round_trip);
+}
+
+#[tokio::test]
+async fn document_preconditions() {
+    on_fresh_store!(lrs::document_preconditions);
+}
+
+#[tokio::test]
+async fn document_ids_and_deletes() {
+    on_fresh_store!(lrs::document_ids_and_deletes);
+}
+
+#[tokio::test]
+async fn attachments_are_kept_once() {
+    on_fresh_store!(lrs::attachments_are_kept_once);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_document_writers() {
+    let Some(store) = fresh().await else { return };
+    lrs::concurrent_document_writers(Arc::new(store.clone())).await;
+    store.drop_tables().await.expect("drop tables");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_stores_on_the_same_tables_never_store_an_id_twice() {
     let Some(settings) = settings() else { return };

@@ -36,6 +36,48 @@ async fn statements_survive_reopening_the_file() {
 }
 
 #[tokio::test]
+async fn databases_made_before_the_ref_column_are_migrated() {
+    let (store, dir) = file_store();
+    let target = ralph_testkit::lrs::statement(1, "alice", "x", "course");
+    let referencing = ralph_testkit::lrs::referencing(2, "bob", "y", 1);
+    store
+        .insert(None, vec![target, referencing])
+        .await
+        .expect("insert");
+    drop(store);
+    let path = dir.path().join("db/lrs.sqlite3");
+    {
+        // The layout of earlier versions: no `ref` column.
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        conn.execute_batch(
+            "DROP INDEX statements_referencing; ALTER TABLE statements DROP COLUMN ref;",
+        )
+        .expect("downgrade");
+    }
+    let reopened = SqliteStore::open(&path, 1, 5000).expect("reopen");
+    let page = reopened
+        .query(
+            None,
+            &StatementQuery {
+                verb: Some("http://example.org/verbs/x".into()),
+                limit: 5,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("query");
+    let ids: Vec<_> = page.statements.iter().map(|s| s["id"].clone()).collect();
+    assert_eq!(
+        ids,
+        [
+            serde_json::json!(ralph_testkit::lrs::id(2)),
+            serde_json::json!(ralph_testkit::lrs::id(1))
+        ],
+        "the reference of the existing statement was filled in"
+    );
+}
+
+#[tokio::test]
 async fn the_in_memory_store_passes_the_suite() {
     ralph_testkit::lrs::run_all(|| async {
         Arc::new(SqliteStore::in_memory().expect("memory")) as Arc<dyn LrsStore>

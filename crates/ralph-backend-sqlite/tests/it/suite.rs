@@ -47,3 +47,39 @@ async fn concurrent_writers() {
     let (store, _dir) = file_store();
     lrs::concurrent_writers(Arc::new(store)).await;
 }
+
+#[tokio::test]
+async fn documents_round_trip() {
+    let (store, _dir) = file_store();
+    lrs::documents_round_trip(&store).await;
+}
+
+#[tokio::test]
+async fn document_preconditions() {
+    let (store, _dir) = file_store();
+    lrs::document_preconditions(&store).await;
+}
+
+#[tokio::test]
+async fn document_ids_and_deletes() {
+    let (store, _dir) = file_store();
+    lrs::document_ids_and_deletes(&store).await;
+}
+
+#[tokio::test]
+async fn concurrent_document_writers() {
+    let (store, _dir) = file_store();
+    lrs::concurrent_document_writers(Arc::new(store)).await;
+}
+
+#[tokio::test]
+async fn attachments_are_kept_once() {
+    let (store, _dir) = file_store();
+    lrs::attachments_are_kept_once(&store).await;
+}
+
+#[tokio::test]
+async fn filters_follow_statement_refs() {
+    let (store, _dir) = file_store();
+    lrs::filters_follow_statement_refs(&store).await;
+}

@@ -3,6 +3,7 @@
 
 mod auth;
 mod cors;
+mod documents;
 mod e2e;
 mod forwarding;
 mod oidc;

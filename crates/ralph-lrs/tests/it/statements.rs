@@ -386,10 +386,8 @@ async fn formats_and_languages() {
     assert_eq!(got["verb"]["display"], json!({"fr-FR": "a terminé"}));
     let uri = format!("/xAPI/statements?statementId={}&format=ids", id(1));
     let got = lrs.get(&uri).send().await.json();
-    assert_eq!(
-        got["object"],
-        json!({"objectType": "Activity", "id": "http://example.org/course"})
-    );
+    // An activity is identified by its id alone.
+    assert_eq!(got["object"], json!({"id": "http://example.org/course"}));
     let uri = format!("/xAPI/statements?statementId={}&format=exact", id(1));
     let got = lrs.get(&uri).send().await.json();
     assert_eq!(got["object"]["definition"]["name"]["en-US"], "Course");
@@ -457,6 +455,12 @@ async fn other_methods_and_routes() {
     let res = lrs.req(Method::DELETE, "/xAPI/statements").send().await;
     assert_eq!(res.status, StatusCode::METHOD_NOT_ALLOWED);
     let res = lrs.get("/xAPI/activities").send().await;
+    assert_eq!(
+        res.status,
+        StatusCode::BAD_REQUEST,
+        "activityId is required"
+    );
+    let res = lrs.get("/xAPI/nothing-here").send().await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
 }
 

@@ -1051,6 +1051,14 @@ impl Validator {
         let v = self.field(map, "relevantTypes", path)?;
         let p = path.key("relevantTypes");
         let list = self.array(v, &p)?;
+        if list.is_empty() {
+            self.err(
+                &p,
+                Rule::EmptyValue,
+                "must not be empty: give at least one type, or leave it out",
+            );
+            return None;
+        }
         let mut out = Vec::with_capacity(list.len());
         for (i, item) in list.iter().enumerate() {
             if let Some(iri) = self.iri(item, &p.index(i)) {

@@ -500,6 +500,17 @@ fn cases() -> Vec<Case> {
             ],
         ),
         fail(
+            EmptyValue,
+            "context.contextAgents[0].relevantTypes",
+            vec![
+                Set("/version", json!("2.0.0")),
+                Set(
+                    "/context/contextAgents",
+                    json!([{"objectType": "contextAgent", "agent": {"mbox": "mailto:a@example.org"}, "relevantTypes": []}]),
+                ),
+            ],
+        ),
+        fail(
             InteractionType,
             "object.definition.interactionType",
             vec![Set("/object/definition/interactionType", json!("essay"))],
