@@ -52,6 +52,7 @@
 
 mod backend;
 mod client;
+mod documents;
 mod query;
 mod settings;
 mod store;

@@ -5,12 +5,14 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use bytes::{BufMut, BytesMut};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use elasticsearch::params::Refresh as EsRefresh;
 use elasticsearch::{BulkParts, GetParts, MgetParts, SearchParts};
 use ralph_core::lrs::{
-    FoundStatement, Ifi, LrsStore, Relation, StatementPage, StatementQuery, equivalent,
-    statement_activities, statement_agents, statement_id, stored_at, voided_target,
+    Attachment, Document, DocumentKey, DocumentScope, FoundStatement, Ifi, LrsStore,
+    MAX_REFERENCE_DEPTH, Precondition, Relation, StatementPage, StatementQuery, equivalent,
+    referenced_statement, statement_activities, statement_agents, statement_id, stored_at,
+    voided_target,
 };
 use ralph_core::{BackendStatus, Error, ErrorKind, Result};
 use serde::Deserialize;
@@ -34,6 +36,7 @@ fn mapping() -> Value {
         "activities": {"type": "keyword"},
         "activities_direct": {"type": "keyword"},
         "voids": {"type": "keyword"},
+        "ref": {"type": "keyword"},
         "voided": {"type": "boolean"}
     }}})
 }
@@ -69,6 +72,7 @@ fn document(statement: &Value, id: &str, voided: bool) -> Value {
         "activities": activities,
         "activities_direct": activities_direct,
         "voids": voided_target(statement),
+        "ref": referenced_statement(statement),
         "voided": voided,
     })
 }
@@ -143,8 +147,8 @@ enum Op {
 /// target replaces, voided, when it arrives.
 #[derive(Clone)]
 pub struct EsStore {
-    settings: EsSettings,
-    cluster: Cluster,
+    pub(crate) settings: EsSettings,
+    pub(crate) cluster: Cluster,
     ready: Arc<Mutex<HashSet<String>>>,
 }
 
@@ -166,7 +170,9 @@ impl EsStore {
             cluster,
             ready: Default::default(),
         };
-        store.ensure_index(&store.settings.default_index).await?;
+        store
+            .ensure_index(&store.settings.default_index, mapping)
+            .await?;
         Ok(store)
     }
 
@@ -177,31 +183,39 @@ impl EsStore {
             .unwrap_or(&self.settings.default_index)
     }
 
-    /// Deletes the index of `target` and its statements; a missing index is not an error.
+    /// Deletes the indices of `target`: its statements and its documents (and, for the default
+    /// index, the attachments); a missing index is not an error.
     pub async fn delete_index(&self, target: Option<&str>) -> Result<()> {
         let index = self.target_index(target).to_owned();
-        if let Ok(mut ready) = self.ready.lock() {
-            ready.remove(&index);
+        let mut indices = vec![index.clone(), format!("{index}-documents")];
+        if index == self.settings.default_index {
+            indices.push(format!("{index}-attachments"));
         }
-        let sent = self
-            .cluster
-            .client
-            .indices()
-            .delete(elasticsearch::indices::IndicesDeleteParts::Index(&[&index]))
-            .send()
-            .await;
-        match self
-            .cluster
-            .json::<Value>(&format!("delete index `{index}`"), sent)
-            .await
-        {
-            Err(err) if err.kind() == ErrorKind::NotFound => Ok(()),
-            other => other.map(drop),
+        for index in indices {
+            if let Ok(mut ready) = self.ready.lock() {
+                ready.remove(&index);
+            }
+            let sent = self
+                .cluster
+                .client
+                .indices()
+                .delete(elasticsearch::indices::IndicesDeleteParts::Index(&[&index]))
+                .send()
+                .await;
+            match self
+                .cluster
+                .json::<Value>(&format!("delete index `{index}`"), sent)
+                .await
+            {
+                Err(err) if err.kind() == ErrorKind::NotFound => {}
+                other => other.map(drop)?,
+            }
         }
+        Ok(())
     }
 
-    /// Creates `index` with the statements mapping unless it exists.
-    async fn ensure_index(&self, index: &str) -> Result<()> {
+    /// Creates `index` with the mapping of `mapping` unless it exists.
+    pub(crate) async fn ensure_index(&self, index: &str, mapping: fn() -> Value) -> Result<()> {
         if self.ready.lock().is_ok_and(|ready| ready.contains(index)) {
             return Ok(());
         }
@@ -234,7 +248,7 @@ impl EsStore {
         Ok(())
     }
 
-    fn refresh(&self) -> EsRefresh {
+    pub(crate) fn refresh(&self) -> EsRefresh {
         match self.settings.refresh_after_write {
             Some(Refresh::False) => EsRefresh::False,
             Some(Refresh::True) => EsRefresh::True,
@@ -502,7 +516,16 @@ impl EsStore {
         }
     }
 
-    async fn query_page(&self, index: &str, query: &StatementQuery) -> Result<StatementPage> {
+    /// One search of statements: `filter`, sorted by `stored` then id, `size` hits from after
+    /// `after`; the hits as (statement, cursor).
+    async fn search_statements(
+        &self,
+        index: &str,
+        filter: Vec<Value>,
+        ascending: bool,
+        size: usize,
+        after: Option<(i64, String)>,
+    ) -> Result<Vec<(Value, (i64, String))>> {
         #[derive(Deserialize)]
         struct Answer {
             hits: Hits,
@@ -522,15 +545,55 @@ impl EsStore {
             id: String,
             stored: i64,
         }
-        let mut filter = vec![json!({"term": {"voided": false}})];
-        if let Some(verb) = &query.verb {
-            filter.push(json!({"term": {"verb": verb}}));
+        let order = if ascending { "asc" } else { "desc" };
+        let mut body = json!({
+            "query": {"bool": {"filter": filter}},
+            "sort": [{"stored": order}, {"id": order}],
+            "size": size,
+            "_source": ["statement", "id", "stored"],
+            "track_total_hits": false,
+        });
+        if let Some((stored, id)) = after {
+            body["search_after"] = json!([stored, id]);
         }
-        if let Some(registration) = &query.registration {
-            filter.push(json!({"term": {"registration": registration.to_ascii_lowercase()}}));
-        }
+        let sent = self
+            .cluster
+            .client
+            .search(SearchParts::Index(&[index]))
+            .body(body)
+            .send()
+            .await;
+        let answer: Answer = match self
+            .cluster
+            .json(&format!("query statements of index `{index}`"), sent)
+            .await
+        {
+            Ok(answer) => answer,
+            Err(err) if err.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(err) => return Err(err),
+        };
+        Ok(answer
+            .hits
+            .hits
+            .into_iter()
+            .map(|h| (h.source.statement, (h.source.stored, h.source.id)))
+            .collect())
+    }
+
+    async fn query_page(&self, index: &str, query: &StatementQuery) -> Result<StatementPage> {
+        let after = match &query.cursor {
+            Some(cursor) => Some(
+                cursor
+                    .split_once(':')
+                    .and_then(|(s, id)| Some((s.parse::<i64>().ok()?, id.to_owned())))
+                    .ok_or_else(|| Error::invalid_input(format!("invalid cursor `{cursor}`")))?,
+            ),
+            None => None,
+        };
+        // Filters the statement itself must meet: not voided, authority, time.
+        let mut own = vec![json!({"term": {"voided": false}})];
         if let Some(authority) = &query.authority {
-            filter.push(json!({"term": {"authority": authority.key()}}));
+            own.push(json!({"term": {"authority": authority.key()}}));
         }
         if query.since.is_some() || query.until.is_some() {
             let mut range = serde_json::Map::new();
@@ -540,7 +603,14 @@ impl EsStore {
             if let Some(until) = query.until {
                 range.insert("lte".into(), json!(until.timestamp_micros()));
             }
-            filter.push(json!({"range": {"stored": range}}));
+            own.push(json!({"range": {"stored": range}}));
+        }
+        let mut filter = own.clone();
+        if let Some(verb) = &query.verb {
+            filter.push(json!({"term": {"verb": verb}}));
+        }
+        if let Some(registration) = &query.registration {
+            filter.push(json!({"term": {"registration": registration.to_ascii_lowercase()}}));
         }
         if let Some(agent) = &query.agent {
             let field = if query.related_agents {
@@ -558,55 +628,100 @@ impl EsStore {
             };
             filter.push(json!({"term": {field: activity}}));
         }
-        let order = if query.ascending { "asc" } else { "desc" };
         let limit = query.limit.max(1);
         // One more hit than asked tells whether a next page exists, so a full last page gets
         // no cursor.
-        let mut body = json!({
-            "query": {"bool": {"filter": filter}},
-            "sort": [{"stored": order}, {"id": order}],
-            "size": limit + 1,
-            "_source": ["statement", "id", "stored"],
-            "track_total_hits": false,
-        });
-        if let Some(cursor) = &query.cursor {
-            let (stored, id) = cursor
-                .split_once(':')
-                .and_then(|(s, id)| Some((s.parse::<i64>().ok()?, id)))
-                .ok_or_else(|| Error::invalid_input(format!("invalid cursor `{cursor}`")))?;
-            body["search_after"] = json!([stored, id]);
+        let mut found = self
+            .search_statements(index, filter, query.ascending, limit + 1, after.clone())
+            .await?;
+        if query.follows_references() {
+            let through = self
+                .through_references(index, query, own, after, limit + 1)
+                .await?;
+            if !through.is_empty() {
+                found.extend(through);
+                found.sort_by(|a, b| a.1.cmp(&b.1));
+                if !query.ascending {
+                    found.reverse();
+                }
+            }
         }
-        let sent = self
-            .cluster
-            .client
-            .search(SearchParts::Index(&[index]))
-            .body(body)
-            .send()
-            .await;
-        let answer: Answer = match self
-            .cluster
-            .json(&format!("query statements of index `{index}`"), sent)
-            .await
-        {
-            Ok(answer) => answer,
-            Err(err) if err.kind() == ErrorKind::NotFound => return Ok(StatementPage::default()),
-            Err(err) => return Err(err),
-        };
-        let more = answer.hits.hits.len() > limit;
-        let mut statements = Vec::with_capacity(limit.min(answer.hits.hits.len()));
-        let mut last = None;
-        for hit in answer.hits.hits.into_iter().take(limit) {
-            last = Some(format!("{}:{}", hit.source.stored, hit.source.id));
-            statements.push(hit.source.statement);
-        }
+        let more = found.len() > limit;
+        found.truncate(limit);
+        let last = found
+            .last()
+            .map(|(_, (stored, id))| format!("{stored}:{id}"));
         Ok(StatementPage {
-            statements,
+            statements: found.into_iter().map(|(s, _)| s).collect(),
             more: if more { last } else { None },
         })
     }
+
+    /// The first `wanted` statements of the page that meet the filters only through the
+    /// statements their `StatementRef` targets (those meeting them directly come from the main
+    /// search): statements with a `StatementRef` object are read in page order and in batches,
+    /// and their chains of targets are looked up by id.
+    async fn through_references(
+        &self,
+        index: &str,
+        query: &StatementQuery,
+        mut own: Vec<Value>,
+        mut after: Option<(i64, String)>,
+        wanted: usize,
+    ) -> Result<Vec<(Value, (i64, String))>> {
+        const BATCH: usize = 500;
+        own.push(json!({"exists": {"field": "ref"}}));
+        let mut out = Vec::new();
+        loop {
+            let batch = self
+                .search_statements(index, own.clone(), query.ascending, BATCH, after.clone())
+                .await?;
+            let done = batch.len() < BATCH;
+            after = batch.last().map(|(_, key)| key.clone());
+            // The chains of targets, one level of look-ups at a time.
+            let mut known: HashMap<String, Value> = HashMap::new();
+            let mut wanted_ids: Vec<String> = batch
+                .iter()
+                .filter_map(|(s, _)| referenced_statement(s).map(str::to_owned))
+                .collect();
+            for _ in 0..MAX_REFERENCE_DEPTH {
+                wanted_ids.retain(|id| !known.contains_key(id));
+                wanted_ids.sort_unstable();
+                wanted_ids.dedup();
+                if wanted_ids.is_empty() {
+                    break;
+                }
+                let ids: Vec<&str> = wanted_ids.iter().map(String::as_str).collect();
+                let docs = self.lookup(index, &ids).await?;
+                wanted_ids = Vec::new();
+                for (id, doc) in docs {
+                    if let Some(statement) = doc.statement() {
+                        if let Some(next) = referenced_statement(statement) {
+                            wanted_ids.push(next.to_owned());
+                        }
+                        known.insert(id, statement.clone());
+                    }
+                }
+            }
+            let mut resolve = |id: &str| known.get(id).cloned();
+            for (statement, key) in batch {
+                if !query.matches(&statement)
+                    && query.matches_through_references(&statement, &mut resolve)
+                {
+                    out.push((statement, key));
+                    if out.len() >= wanted {
+                        return Ok(out);
+                    }
+                }
+            }
+            if done {
+                return Ok(out);
+            }
+        }
+    }
 }
 
-fn line(body: &mut BytesMut, value: &Value) {
+pub(crate) fn line(body: &mut BytesMut, value: &Value) {
     let mut writer = body.writer();
     // Serialising a `Value` into memory cannot fail.
     let _ = serde_json::to_writer(&mut writer, value);
@@ -630,7 +745,7 @@ impl LrsStore for EsStore {
             return Ok(Vec::new());
         }
         let index = self.target_index(target);
-        self.ensure_index(index).await?;
+        self.ensure_index(index, mapping).await?;
         self.insert_batch(index, statements).await
     }
 
@@ -661,6 +776,54 @@ impl LrsStore for EsStore {
             .source
             .and_then(|s| s.statement)
             .map(|statement| FoundStatement { statement, voided }))
+    }
+
+    async fn document(&self, target: Option<&str>, key: &DocumentKey) -> Result<Option<Document>> {
+        Ok(self
+            .stored_document(target, key)
+            .await?
+            .map(|(document, _)| document))
+    }
+
+    async fn document_ids(
+        &self,
+        target: Option<&str>,
+        scope: &DocumentScope,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<String>> {
+        self.list_document_ids(target, scope, since).await
+    }
+
+    async fn put_document(
+        &self,
+        target: Option<&str>,
+        key: &DocumentKey,
+        document: Document,
+        precondition: &Precondition,
+    ) -> Result<()> {
+        self.write_document(target, key, Some(document), precondition)
+            .await
+    }
+
+    async fn delete_document(
+        &self,
+        target: Option<&str>,
+        key: &DocumentKey,
+        precondition: &Precondition,
+    ) -> Result<()> {
+        self.write_document(target, key, None, precondition).await
+    }
+
+    async fn delete_documents(&self, target: Option<&str>, scope: &DocumentScope) -> Result<u64> {
+        self.delete_scope(target, scope).await
+    }
+
+    async fn put_attachment(&self, attachment: Attachment) -> Result<()> {
+        self.store_attachment(attachment).await
+    }
+
+    async fn attachment(&self, sha2: &str) -> Result<Option<Attachment>> {
+        self.find_attachment(sha2).await
     }
 }
 

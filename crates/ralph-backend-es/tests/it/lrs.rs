@@ -50,6 +50,42 @@ async fn voiding_rules() {
 }
 
 #[tokio::test]
+async fn filters_follow_statement_refs() {
+    on_fresh_store!(lrs::filters_follow_statement_refs);
+}
+
+#[tokio::test]
+async fn documents_round_trip() {
+    let Some(store) = fresh().await else { return };
+    lrs::documents_round_trip(&store).await;
+    for target in [None, Some("tenant")] {
+        store.delete_index(target).await.expect("delete index");
+    }
+}
+
+#[tokio::test]
+async fn document_preconditions() {
+    on_fresh_store!(lrs::document_preconditions);
+}
+
+#[tokio::test]
+async fn document_ids_and_deletes() {
+    on_fresh_store!(lrs::document_ids_and_deletes);
+}
+
+#[tokio::test]
+async fn attachments_are_kept_once() {
+    on_fresh_store!(lrs::attachments_are_kept_once);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_document_writers() {
+    let Some(store) = fresh().await else { return };
+    lrs::concurrent_document_writers(Arc::new(store.clone()) as Arc<dyn LrsStore>).await;
+    store.delete_index(None).await.expect("delete index");
+}
+
+#[tokio::test]
 async fn targets_are_disjoint() {
     let Some(store) = fresh().await else { return };
     // Fresh target indices: the suite writes to targets `a` and `b`.
