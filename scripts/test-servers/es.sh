@@ -23,3 +23,5 @@ until curl -sf -o /dev/null http://127.0.0.1:9200/; do
   sleep 0.1
 done
 echo "export RALPH_TEST_ES_URL=http://127.0.0.1:9200"
+# The server binary, for tests that start (and kill) their own instance.
+echo "export RALPH_TEST_ES_BIN=$bin"
