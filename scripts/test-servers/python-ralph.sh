@@ -3,9 +3,10 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 venv=$STATE/venv-ralph
-if [ ! -x "$venv/bin/ralph" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q 'ralph-malph[cli]==5.1.0'
+# `lrs` brings uvicorn: the tests of the `lrs` backend run `ralph runserver` on a fresh directory.
+if [ ! -x "$venv/bin/ralph" ] || [ ! -x "$venv/bin/uvicorn" ] || ! "$venv/bin/python" -c 'import requests' 2>/dev/null; then
+  [ -d "$venv" ] || python3 -m venv "$venv"
+  "$venv/bin/pip" install -q 'ralph-malph[cli,lrs]==5.1.0' requests
 fi
 "$venv/bin/ralph" --version >/dev/null
 echo "export RALPH_TEST_PYTHON_RALPH=$venv/bin/ralph"

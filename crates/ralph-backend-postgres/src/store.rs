@@ -223,6 +223,29 @@ impl PostgresStore {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&key])
             .await
             .map_err(|e| self.error(e))?;
+        // Tables made before the `ref` column (the id a `StatementRef` object targets) get it,
+        // filled in, before the schema indexes it.
+        let statements = &self.tables.statements;
+        let missing_ref = tx
+            .query_opt(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() \
+                 AND table_name = $1 AND column_name = 'id' AND NOT EXISTS (\
+                 SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() \
+                 AND table_name = $1 AND column_name = 'ref')",
+                &[&format!("{}statements", self.tables.prefix)],
+            )
+            .await
+            .map_err(|e| self.error(e))?
+            .is_some();
+        if missing_ref {
+            tx.batch_execute(&format!(
+                "ALTER TABLE {statements} ADD COLUMN ref text;
+                 UPDATE {statements} SET ref = body->'object'->>'id'
+                 WHERE body->'object'->>'objectType' = 'StatementRef';"
+            ))
+            .await
+            .map_err(|e| self.error(e))?;
+        }
         tx.batch_execute(&self.tables.schema())
             .await
             .map_err(|e| self.error(e))?;

@@ -287,12 +287,11 @@ pub(crate) fn insert_batch(
             .unwrap_or_else(chrono::Utc::now)
             .timestamp_micros();
         let existing: Option<String> = tx
-            .query_row(
-                "SELECT body FROM statements WHERE target = ?1 AND id = ?2",
-                params![target, id],
-                |row| row.get(0),
-            )
-            .optional()
+            .prepare_cached("SELECT body FROM statements WHERE target = ?1 AND id = ?2")
+            .and_then(|mut s| {
+                s.query_row(params![target, id], |row| row.get(0))
+                    .optional()
+            })
             .map_err(db_error)?;
         if let Some(body) = existing {
             if equivalent(&decode(&body)?, &statement) {
@@ -306,33 +305,26 @@ pub(crate) fn insert_batch(
         let voids = voided_target(&statement).map(str::to_owned);
         if let Some(voided_id) = &voids {
             let target_voids: Option<Option<String>> = tx
-                .query_row(
-                    "SELECT voids FROM statements WHERE target = ?1 AND id = ?2",
-                    params![target, voided_id],
-                    |row| row.get(0),
-                )
-                .optional()
+                .prepare_cached("SELECT voids FROM statements WHERE target = ?1 AND id = ?2")
+                .and_then(|mut s| {
+                    s.query_row(params![target, voided_id], |row| row.get(0))
+                        .optional()
+                })
                 .map_err(db_error)?;
             if matches!(target_voids, Some(Some(_))) {
                 return Err(Error::invalid_input(format!(
                     "statement `{id}` voids `{voided_id}`, a voiding statement: voiding statements cannot be voided"
                 )));
             }
-            tx.execute(
-                "UPDATE statements SET voided = 1 WHERE target = ?1 AND id = ?2",
-                params![target, voided_id],
-            )
-            .map_err(db_error)?;
+            tx.prepare_cached("UPDATE statements SET voided = 1 WHERE target = ?1 AND id = ?2")
+                .and_then(|mut s| s.execute(params![target, voided_id]))
+                .map_err(db_error)?;
         }
         // A voiding statement stored before its target voids it on arrival.
         let voided = voids.is_none()
             && tx
-                .query_row(
-                    "SELECT 1 FROM statements WHERE target = ?1 AND voids = ?2 LIMIT 1",
-                    params![target, id],
-                    |_| Ok(()),
-                )
-                .optional()
+                .prepare_cached("SELECT 1 FROM statements WHERE target = ?1 AND voids = ?2 LIMIT 1")
+                .and_then(|mut s| s.query_row(params![target, id], |_| Ok(())).optional())
                 .map_err(db_error)?
                 .is_some();
         let verb = statement.pointer("/verb/id").and_then(Value::as_str);
@@ -346,10 +338,12 @@ pub(crate) fn insert_batch(
             .map(|i| i.key());
         let body = serde_json::to_string(&statement)
             .map_err(|e| Error::invalid_input(format!("statement `{id}`: {e}")))?;
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO statements (target, id, stored_us, verb, registration, authority, voids, voided, body, ref)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![
+        )
+        .and_then(|mut s| {
+            s.execute(params![
                 target,
                 id,
                 stored_us,
@@ -360,8 +354,8 @@ pub(crate) fn insert_batch(
                 voided,
                 body,
                 referenced_statement(&statement)
-            ],
-        )
+            ])
+        })
         .map_err(db_error)?;
         let seq = tx.last_insert_rowid();
         {

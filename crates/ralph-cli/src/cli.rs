@@ -76,7 +76,7 @@ pub enum Commands {
     Extract(ExtractArgs),
     /// Validate input events of the given format, printing them normalised.
     Validate(ValidateArgs),
-    /// Convert input events from one format to another (edX to xAPI).
+    /// Convert input events from one format to another (edX to xAPI, xAPI to CSV).
     Convert(ConvertArgs),
     /// Run the xAPI LRS server.
     Runserver(crate::commands::runserver::RunserverArgs),
@@ -209,14 +209,16 @@ pub struct ConvertArgs {
         help_heading = "From edX to xAPI converter options"
     )]
     pub uuid_namespace: Option<String>,
-    /// URL of the platform the events come from (actor `homePage`, activity ids).
+    /// URL of the platform the events come from (actor `homePage`, activity ids); required
+    /// from edX.
     #[arg(
         short = 'p',
         long,
         value_name = "URL",
+        required_if_eq("from", "edx"),
         help_heading = "From edX to xAPI converter options"
     )]
-    pub platform_url: String,
+    pub platform_url: Option<String>,
     /// Format of the input events.
     #[arg(short = 'f', long = "from", value_enum)]
     pub from: FromFormat,
@@ -236,13 +238,17 @@ pub struct ConvertArgs {
 pub enum FromFormat {
     /// Open edX tracking logs.
     Edx,
+    /// xAPI statements (to `csv`).
+    Xapi,
 }
 
 /// Output formats of `convert`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ToFormat {
-    /// xAPI statements.
+    /// xAPI statements (from `edx`).
     Xapi,
+    /// CSV rows with a header, one per statement (from `xapi`; columns in docs/cli.md).
+    Csv,
 }
 
 /// Event formats.

@@ -13,15 +13,25 @@ use ralph_core::registry::Registry;
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
     registry.register::<ralph_core::memory::MemoryFactory>();
+    #[cfg(feature = "clickhouse")]
+    registry.register::<ralph_backend_clickhouse::ClickHouseFactory>();
     #[cfg(feature = "es")]
     registry.register::<ralph_backend_es::EsFactory>();
     #[cfg(feature = "fs")]
     registry.register::<ralph_backend_fs::FsFactory>();
+    #[cfg(feature = "ldp")]
+    registry.register::<ralph_backend_ldp::LdpFactory>();
+    #[cfg(feature = "lrs")]
+    registry.register::<ralph_backend_lrs::LrsFactory>();
+    #[cfg(feature = "mongo")]
+    registry.register::<ralph_backend_mongo::MongoFactory>();
     #[cfg(feature = "postgres")]
     registry.register::<ralph_backend_postgres::PostgresFactory>();
     #[cfg(feature = "redis")]
     registry.register::<ralph_backend_redis::RedisFactory>();
     #[cfg(feature = "sqlite")]
     registry.register::<ralph_backend_sqlite::SqliteFactory>();
+    #[cfg(feature = "ws")]
+    registry.register::<ralph_backend_ws::WsFactory>();
     registry
 }

@@ -193,8 +193,9 @@ pub fn router(state: Arc<LrsState>) -> Router {
 }
 
 /// The CORS layer of `RUNSERVER_CORS_ALLOW_ORIGINS`, as Ralph 5.1's: those origins, with
-/// credentials, methods `GET`, `POST`, `PUT`, `DELETE` and the headers xAPI clients send; no
-/// origins, no CORS headers. The xAPI response headers are exposed to the pages.
+/// credentials, methods `GET`, `HEAD`, `POST`, `PUT`, `DELETE` and the headers xAPI clients send
+/// (conditional ones included); no origins, no CORS headers. The xAPI response headers and
+/// `ETag` are exposed to the pages.
 fn cors(config: &LrsConfig) -> Option<tower_http::cors::CorsLayer> {
     use axum::http::{HeaderName, Method};
     use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -210,18 +211,27 @@ fn cors(config: &LrsConfig) -> Option<tower_http::cors::CorsLayer> {
         CorsLayer::new()
             .allow_origin(AllowOrigin::list(origins))
             .allow_credentials(true)
-            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+            .allow_methods([
+                Method::GET,
+                Method::HEAD,
+                Method::POST,
+                Method::PUT,
+                Method::DELETE,
+            ])
             .allow_headers([
                 header::AUTHORIZATION,
                 header::USER_AGENT,
                 HeaderName::from_static("keep-alive"),
                 header::CONTENT_TYPE,
                 HeaderName::from_static(VERSION_HEADER),
+                header::IF_MATCH,
+                header::IF_NONE_MATCH,
             ])
             .expose_headers([
                 HeaderName::from_static(VERSION_HEADER),
                 HeaderName::from_static(CONSISTENT_THROUGH_HEADER),
                 header::LAST_MODIFIED,
+                header::ETAG,
             ]),
     )
 }

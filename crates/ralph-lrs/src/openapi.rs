@@ -31,6 +31,105 @@ fn statement_body() -> Value {
     })
 }
 
+fn required_param(name: &str, description: &str, schema: Value) -> Value {
+    json!({ "name": name, "in": "query", "required": true, "description": description, "schema": schema })
+}
+
+/// The operations of a document resource scoped by `scope` parameters, with `id` naming one
+/// document (`stateId`, `profileId`).
+fn document_resource(what: &str, scope: &[Value], id: &str, multi_delete: bool) -> Value {
+    let string = json!({ "type": "string" });
+    let with = |extra: Vec<Value>| {
+        let mut all = vec![version_header()];
+        all.extend(scope.iter().cloned());
+        all.extend(extra);
+        Value::Array(all)
+    };
+    let id_param = |required: bool| {
+        if required {
+            required_param(id, "the document id", string.clone())
+        } else {
+            param(
+                id,
+                "the document id; without it, the ids of the documents in scope",
+                string.clone(),
+            )
+        }
+    };
+    let conditions = [
+        json!({ "name": "If-Match", "in": "header", "required": false, "description": "the quoted ETag the stored document must have, or `*`", "schema": { "type": "string" } }),
+        json!({ "name": "If-None-Match", "in": "header", "required": false, "description": "`*`: only when no document is stored", "schema": { "type": "string" } }),
+    ];
+    let write_params = |required_id: bool| {
+        let mut extra = vec![id_param(required_id)];
+        extra.extend(conditions.iter().cloned());
+        with(extra)
+    };
+    let common = |responses: Value| {
+        let mut map = responses.as_object().cloned().unwrap_or_default();
+        map.insert("400".into(), error("invalid parameter or body"));
+        map.insert("401".into(), error("missing or wrong credentials"));
+        map.insert("403".into(), error("scope missing"));
+        Value::Object(map)
+    };
+    let get = json!({
+        "summary": format!("Get one {what} document, or the ids of the documents in scope"),
+        "security": [{ "basic": [] }],
+        "parameters": with(vec![
+            id_param(false),
+            param("since", "only ids of documents written after this time", json!({ "type": "string", "format": "date-time" })),
+        ]),
+        "responses": common(json!({
+            "200": {
+                "description": "the document as stored (with `ETag` and `Last-Modified`), or a JSON array of ids",
+                "content": { "*/*": {}, "application/json": { "schema": { "type": "array", "items": { "type": "string" } } } }
+            },
+            "404": error("no such document")
+        }))
+    });
+    let head = json!({
+        "summary": "Same as GET, without a body",
+        "security": [{ "basic": [] }],
+        "parameters": get["parameters"].clone(),
+        "responses": { "200": { "description": "the document or list exists" } }
+    });
+    let put = json!({
+        "summary": format!("Store a {what} document"),
+        "security": [{ "basic": [] }],
+        "parameters": write_params(true),
+        "requestBody": { "required": true, "content": { "*/*": {} } },
+        "responses": common(json!({
+            "204": { "description": "stored" },
+            "409": error("a document exists and the request has neither `If-Match` nor `If-None-Match`"),
+            "412": error("`If-Match` / `If-None-Match` does not hold")
+        }))
+    });
+    let post = json!({
+        "summary": format!("Merge a JSON object into a {what} document"),
+        "security": [{ "basic": [] }],
+        "parameters": write_params(true),
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object" } } } },
+        "responses": common(json!({
+            "204": { "description": "merged" },
+            "412": error("`If-Match` / `If-None-Match` does not hold")
+        }))
+    });
+    let delete = json!({
+        "summary": if multi_delete {
+            format!("Delete one {what} document, or every one in scope")
+        } else {
+            format!("Delete a {what} document")
+        },
+        "security": [{ "basic": [] }],
+        "parameters": write_params(!multi_delete),
+        "responses": common(json!({
+            "204": { "description": "deleted" },
+            "412": error("`If-Match` does not hold")
+        }))
+    });
+    json!({ "get": get, "head": head, "put": put, "post": post, "delete": delete })
+}
+
 /// The OpenAPI 3.1 document of the LRS: every route, its parameters, bodies and answers.
 pub fn document() -> Value {
     let string = json!({ "type": "string" });
@@ -81,7 +180,7 @@ pub fn document() -> Value {
         ),
         param(
             "attachments",
-            "accepted; attachments are not returned",
+            "answer `multipart/mixed`: the statements, then the content of their attachments",
             boolean.clone()
         ),
         param("ascending", "oldest first", boolean.clone()),
@@ -162,6 +261,62 @@ pub fn document() -> Value {
         }
     });
     let statements = json!({ "get": get, "head": head, "post": post, "put": put });
+    let activity_id = required_param(
+        "activityId",
+        "the activity IRI",
+        json!({ "type": "string", "format": "iri" }),
+    );
+    let agent = required_param(
+        "agent",
+        "JSON agent or identified group",
+        json!({ "type": "string" }),
+    );
+    let state = document_resource(
+        "state",
+        &[
+            activity_id.clone(),
+            agent.clone(),
+            param(
+                "registration",
+                "the registration of the states",
+                json!({ "type": "string", "format": "uuid" }),
+            ),
+        ],
+        "stateId",
+        true,
+    );
+    let activity_profile = document_resource(
+        "activity profile",
+        std::slice::from_ref(&activity_id),
+        "profileId",
+        false,
+    );
+    let agent_profile = document_resource(
+        "agent profile",
+        std::slice::from_ref(&agent),
+        "profileId",
+        false,
+    );
+    let activities = json!({ "get": {
+        "summary": "The definition of an activity, merged from the statements about it",
+        "security": [{ "basic": [] }],
+        "parameters": [version_header(), activity_id],
+        "responses": {
+            "200": { "description": "an Activity object", "content": { "application/json": { "schema": { "type": "object" } } } },
+            "400": error("invalid parameter"),
+            "401": error("missing or wrong credentials")
+        }
+    } });
+    let agents = json!({ "get": {
+        "summary": "The Person object of an agent, with the names statements give it",
+        "security": [{ "basic": [] }],
+        "parameters": [version_header(), agent],
+        "responses": {
+            "200": { "description": "a Person object", "content": { "application/json": { "schema": { "type": "object" } } } },
+            "400": error("invalid parameter"),
+            "401": error("missing or wrong credentials")
+        }
+    } });
     let about = json!({ "get": {
         "summary": "xAPI versions and extensions of the LRS",
         "responses": { "200": { "description": "about", "content": { "application/json": { "schema": {
@@ -176,12 +331,17 @@ pub fn document() -> Value {
         "openapi": "3.1.0",
         "info": {
             "title": "ralph LRS",
-            "description": "xAPI Learning Record Store (statements resource) of ralph",
+            "description": "xAPI Learning Record Store of ralph: statements (with attachments and signatures), documents, activities, agents",
             "version": env!("CARGO_PKG_VERSION")
         },
         "paths": {
             "/xAPI/statements": statements.clone(),
             "/xAPI/statements/": statements,
+            "/xAPI/activities/state": state,
+            "/xAPI/activities/profile": activity_profile,
+            "/xAPI/agents/profile": agent_profile,
+            "/xAPI/activities": activities,
+            "/xAPI/agents": agents,
             "/xAPI/about": about,
             "/whoami": { "get": {
                 "summary": "The authenticated user: agent and scopes",

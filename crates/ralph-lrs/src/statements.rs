@@ -306,17 +306,56 @@ fn enrich(statement: &mut Value, user: &AuthenticatedUser, stored: &str, version
     }
 }
 
+/// Below this many statements, a batch is validated on one thread.
+const PARALLEL_VALIDATION: usize = 512;
+
+/// Validates `statements`; the error names the first invalid one.
+///
+/// Large batches (backfills) are split over the cores: validation is most of the CPU time of a
+/// `POST`.
 fn validated(statements: &[Value], batch: bool) -> Result<(), LrsError> {
-    for (i, statement) in statements.iter().enumerate() {
-        validate_statement(statement).map_err(|reason| {
-            LrsError::BadRequest(if batch {
-                format!("statements[{i}].{reason}")
-            } else {
-                reason
-            })
-        })?;
+    let error = |i: usize, reason: String| {
+        LrsError::BadRequest(if batch {
+            format!("statements[{i}].{reason}")
+        } else {
+            reason
+        })
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(statements.len() / PARALLEL_VALIDATION)
+        .max(1);
+    if threads == 1 {
+        for (i, statement) in statements.iter().enumerate() {
+            validate_statement(statement).map_err(|reason| error(i, reason))?;
+        }
+        return Ok(());
     }
-    Ok(())
+    let chunk = statements.len().div_ceil(threads);
+    let first_invalid = std::thread::scope(|scope| {
+        let workers: Vec<_> = statements
+            .chunks(chunk)
+            .enumerate()
+            .map(|(n, part)| {
+                scope.spawn(move || {
+                    part.iter().enumerate().find_map(|(i, statement)| {
+                        validate_statement(statement)
+                            .err()
+                            .map(|reason| (n * chunk + i, reason))
+                    })
+                })
+            })
+            .collect();
+        // Chunks are in order: the first chunk with an invalid statement has the first one.
+        workers
+            .into_iter()
+            .filter_map(|worker| worker.join().ok().flatten())
+            .next()
+    });
+    match first_invalid {
+        Some((i, reason)) => Err(error(i, reason)),
+        None => Ok(()),
+    }
 }
 
 fn ids_response(ids: Vec<String>) -> Response {
@@ -353,7 +392,7 @@ pub(crate) async fn post(
     require(&state, &user, Scope::StatementsWrite)?;
     let partial = partial_success(&state, &pairs)?;
     let incoming = incoming(&headers, body(raw)?)?;
-    let (mut statements, batch) = match parse_json(&incoming.json)? {
+    let (statements, batch) = match parse_json(&incoming.json)? {
         Value::Array(items) => (items, true),
         single @ Value::Object(_) => (vec![single], false),
         _ if partial => (vec![Value::Null], false),
@@ -372,7 +411,11 @@ pub(crate) async fn post(
             "the list of statements cannot be empty".to_owned(),
         ));
     }
-    validated(&statements, batch)?;
+    let statements =
+        tokio::task::spawn_blocking(move || validated(&statements, batch).map(|()| statements))
+            .await
+            .map_err(|e| LrsError::Internal(format!("validation task failed: {e}")))??;
+    let mut statements = statements;
     let attachments = attachments_of(&statements, &incoming.parts)?;
     let stored = rfc3339(now());
     let version = default_version(&headers);

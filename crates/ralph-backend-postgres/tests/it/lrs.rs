@@ -90,6 +90,54 @@ async fn filters_follow_statement_refs() {
 }
 
 #[tokio::test]
+async fn tables_made_before_the_ref_column_are_migrated() {
+    let Some(settings) = settings() else { return };
+    let store = PostgresStore::open(settings.clone()).await.expect("open");
+    store
+        .insert(
+            None,
+            vec![
+                lrs::statement(1, "alice", "x", "course"),
+                lrs::referencing(2, "bob", "y", 1),
+            ],
+        )
+        .await
+        .expect("insert");
+    let url = ralph_testkit::server_url("RALPH_TEST_POSTGRES_URL").expect("url");
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    let prefix = store.table_prefix().to_owned();
+    client
+        .batch_execute(&format!(
+            "DROP INDEX \"{prefix}statements_referencing\"; \
+             ALTER TABLE \"{prefix}statements\" DROP COLUMN ref;"
+        ))
+        .await
+        .expect("downgrade to the earlier layout");
+    let reopened = PostgresStore::open(settings).await.expect("reopen");
+    let page = reopened
+        .query(
+            None,
+            &StatementQuery {
+                verb: Some("http://example.org/verbs/x".into()),
+                limit: 5,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("query");
+    let ids: Vec<_> = page.statements.iter().map(|s| s["id"].clone()).collect();
+    assert_eq!(
+        ids,
+        [serde_json::json!(lrs::id(2)), serde_json::json!(lrs::id(1))],
+        "the reference of the stored statement was filled in"
+    );
+    reopened.drop_tables().await.expect("drop tables");
+}
+
+#[tokio::test]
 async fn documents_round_trip() {
     on_fresh_store!(lrs::documents_round_trip);
 }

@@ -80,8 +80,22 @@ pub fn run<F>(policy: Policy, f: F) -> anyhow::Result<()>
 where
     F: Fn(&str) -> Verdict + Sync,
 {
+    run_with_header(policy, None, f)
+}
+
+/// [`run`], printing `header` as the first line of the output (a CSV header row).
+pub fn run_with_header<F>(policy: Policy, header: Option<&str>, f: F) -> anyhow::Result<()>
+where
+    F: Fn(&str) -> Verdict + Sync,
+{
     let mut input = std::io::stdin().lock();
     let mut out = Stdout::new();
+    if let Some(header) = header
+        && (out.write(header.as_bytes())? == Output::BrokenPipe
+            || out.write(b"\n")? == Output::BrokenPipe)
+    {
+        return Ok(());
+    }
     let (mut total, mut invalid, mut number) = (0u64, 0u64, 0usize);
     let summary = |total: u64, invalid: u64| {
         tracing::info!("Total events: {total}, Invalid events: {invalid}");

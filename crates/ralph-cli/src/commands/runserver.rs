@@ -34,10 +34,14 @@ pub struct RunserverArgs {
 /// The LRS stores this binary was built with (one cargo feature each).
 pub fn lrs_registry() -> LrsRegistry {
     let mut registry = LrsRegistry::new();
+    #[cfg(feature = "clickhouse")]
+    registry.register::<ralph_backend_clickhouse::ClickHouseLrsFactory>();
     #[cfg(feature = "es")]
     registry.register::<ralph_backend_es::EsLrsFactory>();
     #[cfg(feature = "fs")]
     registry.register::<ralph_backend_fs::FsLrsFactory>();
+    #[cfg(feature = "mongo")]
+    registry.register::<ralph_backend_mongo::MongoLrsFactory>();
     #[cfg(feature = "postgres")]
     registry.register::<ralph_backend_postgres::PostgresLrsFactory>();
     #[cfg(feature = "sqlite")]

@@ -191,3 +191,67 @@ fn edx_events_validate_normalised_and_browser_events_may_carry_event_as_a_string
         stderr(&out)
     );
 }
+
+#[test]
+fn xapi_statements_flatten_to_csv_with_a_header_and_crlf_rows() {
+    let sb = Sandbox::fresh();
+    // edX → xAPI → CSV, as a pipe would do it.
+    let input = line("EdxCourseEnrollmentActivated.input.json");
+    let args = [
+        "convert",
+        "-f",
+        "edx",
+        "-t",
+        "xapi",
+        "-u",
+        NAMESPACE,
+        "-p",
+        "https://lms.example.org",
+    ];
+    let statements = stdout(&sb.run(&args, input.as_bytes()));
+    let bad = "[1]\n";
+    let out = sb.run(
+        &["convert", "-f", "xapi", "-t", "csv"],
+        format!("{statements}{bad}").as_bytes(),
+    );
+    assert_code(&out, 1);
+    let text = stdout(&out);
+    let rows: Vec<&str> = text.split("\r\n").collect();
+    assert_eq!(rows.len(), 3, "header, one row, end: {text:?}");
+    assert!(rows[0].starts_with("id,timestamp,stored,actor_ifi,actor_name,verb_id"));
+    let statement: serde_json::Value = serde_json::from_str(statements.trim()).expect("json");
+    let id = statement["id"].as_str().expect("id");
+    assert!(rows[1].starts_with(&format!("{id},")), "{}", rows[1]);
+    assert!(
+        rows[1].contains(",http://adlnet.gov/expapi/verbs/registered,,"),
+        "no display: empty"
+    );
+    assert!(
+        stderr(&out).contains("line 2: a statement must be a JSON object"),
+        "{}",
+        stderr(&out)
+    );
+    // No conversion between other formats, and edX needs its platform.
+    assert_code(
+        &sb.run(
+            &[
+                "convert",
+                "-f",
+                "edx",
+                "-t",
+                "csv",
+                "-p",
+                "https://lms.example.org",
+            ],
+            b"",
+        ),
+        1,
+    );
+    assert_code(
+        &sb.run(
+            &["convert", "-f", "edx", "-t", "xapi", "-u", NAMESPACE],
+            b"",
+        ),
+        2,
+    );
+}

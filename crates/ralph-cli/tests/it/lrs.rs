@@ -301,6 +301,75 @@ fn runserver_serves_the_postgres_store() {
 }
 
 #[test]
+fn runserver_serves_the_mongo_store_and_read_write_use_the_mongo_backend() {
+    let Some(url) = ralph_testkit::server_url("RALPH_TEST_MONGO_URL") else {
+        return;
+    };
+    let sandbox = Sandbox::fresh();
+    let auth = [
+        "auth",
+        "-u",
+        "alice",
+        "-p",
+        "pw",
+        "-s",
+        "all",
+        "-M",
+        "mailto:alice@example.org",
+        "-w",
+    ];
+    assert_code(&sandbox.run(&auth, b""), 0);
+    // A fixed database and statement: reruns store the same statement, which is idempotent.
+    let (mut child, port) = start(
+        &sandbox,
+        &[
+            "runserver",
+            "-b",
+            "mongo",
+            "-p",
+            "0",
+            "--mongo-default-database",
+            "ralph_cli_test",
+            "--mongo-connection-uri",
+        ],
+        std::path::Path::new(&url),
+    );
+    let id = "5b7e0a3c-1d2f-4e6a-8b9c-0d1e2f3a4b5c";
+    let statement = format!(
+        r#"{{"id": "{id}", "actor": {{"mbox": "mailto:cli@example.org"}},
+            "verb": {{"id": "http://example.org/verbs/ran"}},
+            "object": {{"id": "http://example.org/activities/runserver"}},
+            "timestamp": "2024-01-15T10:00:00+00:00"}}"#
+    );
+    let stored = post(port, "/xAPI/statements", &statement);
+    assert!(
+        stored.starts_with("HTTP/1.1 200") || stored.starts_with("HTTP/1.1 204"),
+        "{stored}"
+    );
+    let found = request(port, &format!("/xAPI/statements?statementId={id}"));
+    assert!(found.starts_with("HTTP/1.1 200"), "{found}");
+    assert!(found.contains("mailto:cli@example.org"), "{found}");
+    stop(&mut child);
+
+    // The statement the LRS stored reads back with the data backend, under Ralph's alias.
+    let read = sandbox.run(
+        &[
+            "read",
+            "-b",
+            "async_mongo",
+            "--mongo-connection-uri",
+            &url,
+            "--mongo-default-database",
+            "ralph_cli_test",
+            r#"{"filter": {"_source.id": "5b7e0a3c-1d2f-4e6a-8b9c-0d1e2f3a4b5c"}, "projection": {"_source.id": 1}}"#,
+        ],
+        b"",
+    );
+    assert_code(&read, 0);
+    assert_eq!(stdout(&read), format!("{{\"id\":\"{id}\"}}\n"));
+}
+
+#[test]
 fn runserver_serves_the_es_store() {
     let Some(url) = ralph_testkit::server_url("RALPH_TEST_ES_URL") else {
         return;

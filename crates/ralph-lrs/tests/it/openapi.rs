@@ -39,6 +39,20 @@ async fn the_openapi_document_describes_every_route() {
         ("/xAPI/statements", &["get", "head", "post", "put"][..]),
         ("/xAPI/statements/", &["get", "head", "post", "put"][..]),
         ("/xAPI/about", &["get"][..]),
+        (
+            "/xAPI/activities/state",
+            &["get", "head", "put", "post", "delete"][..],
+        ),
+        (
+            "/xAPI/activities/profile",
+            &["get", "head", "put", "post", "delete"][..],
+        ),
+        (
+            "/xAPI/agents/profile",
+            &["get", "head", "put", "post", "delete"][..],
+        ),
+        ("/xAPI/activities", &["get"][..]),
+        ("/xAPI/agents", &["get"][..]),
         ("/whoami", &["get"][..]),
         ("/__heartbeat__", &["get"][..]),
         ("/__lbheartbeat__", &["get"][..]),

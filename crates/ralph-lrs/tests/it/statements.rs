@@ -257,6 +257,20 @@ async fn large_batches_pass_the_default_limit() {
     assert_eq!(res.json().as_array().map(Vec::len), Some(1000));
 }
 
+#[tokio::test]
+async fn a_large_batch_names_its_first_invalid_statement_and_stores_nothing() {
+    let lrs = Lrs::new();
+    let mut batch: Vec<Value> = (1..=3000).map(statement).collect();
+    batch[2999]["actor"]["mbox"] = json!("not-a-mailto");
+    batch[1700]["verb"] = json!({});
+    let res = lrs.post("/xAPI/statements", &json!(batch)).send().await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    let detail = res.json()["detail"].as_str().unwrap_or_default().to_owned();
+    assert!(detail.starts_with("statements[1700].verb"), "{detail}");
+    let res = lrs.get("/xAPI/statements").send().await;
+    assert_eq!(res.json()["statements"], json!([]), "nothing stored");
+}
+
 async fn seed(lrs: &Lrs) {
     let mut s1 = statement(1);
     s1["context"] = json!({
