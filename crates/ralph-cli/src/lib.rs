@@ -15,6 +15,8 @@ pub fn registry() -> Registry {
     registry.register::<ralph_core::memory::MemoryFactory>();
     #[cfg(feature = "clickhouse")]
     registry.register::<ralph_backend_clickhouse::ClickHouseFactory>();
+    #[cfg(feature = "es")]
+    registry.register::<ralph_backend_es::EsFactory>();
     #[cfg(feature = "fs")]
     registry.register::<ralph_backend_fs::FsFactory>();
     #[cfg(feature = "ldp")]

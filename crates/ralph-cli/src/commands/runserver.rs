@@ -36,6 +36,8 @@ pub fn lrs_registry() -> LrsRegistry {
     let mut registry = LrsRegistry::new();
     #[cfg(feature = "clickhouse")]
     registry.register::<ralph_backend_clickhouse::ClickHouseLrsFactory>();
+    #[cfg(feature = "es")]
+    registry.register::<ralph_backend_es::EsLrsFactory>();
     #[cfg(feature = "fs")]
     registry.register::<ralph_backend_fs::FsLrsFactory>();
     #[cfg(feature = "mongo")]

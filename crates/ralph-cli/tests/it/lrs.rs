@@ -368,3 +368,63 @@ fn runserver_serves_the_mongo_store_and_read_write_use_the_mongo_backend() {
     assert_code(&read, 0);
     assert_eq!(stdout(&read), format!("{{\"id\":\"{id}\"}}\n"));
 }
+
+#[test]
+fn runserver_serves_the_es_store() {
+    let Some(url) = ralph_testkit::server_url("RALPH_TEST_ES_URL") else {
+        return;
+    };
+    let sandbox = Sandbox::fresh();
+    let auth = [
+        "auth",
+        "-u",
+        "alice",
+        "-p",
+        "pw",
+        "-s",
+        "all",
+        "-M",
+        "mailto:alice@example.org",
+        "-w",
+    ];
+    assert_code(&sandbox.run(&auth, b""), 0);
+    // A fixed index and statement: reruns store the same statement, which is idempotent.
+    let (mut child, port) = start(
+        &sandbox,
+        &[
+            "runserver",
+            "-b",
+            "es",
+            "-p",
+            "0",
+            "--es-default-index",
+            "ralph_cli_test",
+            "--es-allow-yellow-status",
+            "--es-hosts",
+        ],
+        std::path::Path::new(&url),
+    );
+    let heartbeat = request(port, "/__heartbeat__");
+    assert!(heartbeat.starts_with("HTTP/1.1 200"), "{heartbeat}");
+    let id = "5b0e2c8a-9f1d-4e3b-8a7c-6d5e4f3a2b1c";
+    let statement = format!(
+        r#"{{"id": "{id}", "actor": {{"mbox": "mailto:cli@example.org"}},
+            "verb": {{"id": "http://example.org/verbs/ran"}},
+            "object": {{"id": "http://example.org/activities/runserver"}},
+            "timestamp": "2024-01-15T10:00:00+00:00"}}"#
+    );
+    let stored = post(port, "/xAPI/statements", &statement);
+    assert!(
+        stored.starts_with("HTTP/1.1 200") || stored.starts_with("HTTP/1.1 204"),
+        "{stored}"
+    );
+    let found = request(port, &format!("/xAPI/statements?statementId={id}"));
+    assert!(found.starts_with("HTTP/1.1 200"), "{found}");
+    assert!(found.contains("mailto:cli@example.org"), "{found}");
+    let listed = request(
+        port,
+        "/xAPI/statements?verb=http://example.org/verbs/ran&limit=1",
+    );
+    assert!(listed.contains(id), "{listed}");
+    stop(&mut child);
+}

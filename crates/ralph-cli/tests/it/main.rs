@@ -2,6 +2,7 @@
 
 mod convert;
 mod docs;
+mod es;
 mod extract;
 mod lrs;
 mod pipes;

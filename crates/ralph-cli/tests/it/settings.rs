@@ -88,7 +88,9 @@ fn unknown_backend_unknown_setting_and_wrong_type_exit_2_naming_them() {
         .and_then(|rest| rest.lines().next())
         .map(str::to_owned)
         .unwrap_or_default();
-    for backend in ["fs", "memory", "postgres", "redis", "sqlite"] {
+    for backend in [
+        "es", "async_es", "fs", "memory", "postgres", "redis", "sqlite",
+    ] {
         assert!(
             values.split(", ").any(|v| v == backend),
             "`{backend}` among the possible values: {}",
