@@ -8,7 +8,7 @@ use chrono::Utc;
 use clickhouse::{Client, Row};
 use ralph_core::lrs::{
     Attachment, Document, DocumentKey, DocumentScope, FoundStatement, LrsStore, Precondition,
-    StatementPage, StatementQuery, equivalent, referenced_statement, statement_id, stored_at,
+    StatementPage, StatementQuery, equivalent, reference_chain, statement_id, stored_at,
     voided_target,
 };
 use ralph_core::{BackendStatus, Error, ErrorKind, Result};
@@ -579,20 +579,10 @@ impl ClickHouseStore {
                 if query.matches(&value) {
                     continue;
                 }
-                let mut chain = std::collections::HashMap::new();
-                let mut next = referenced_statement(&value).map(str::to_owned);
-                while let Some(id) = next {
-                    if chain.contains_key(&id)
-                        || chain.len() >= ralph_core::lrs::MAX_REFERENCE_DEPTH
-                    {
-                        break;
-                    }
-                    let Some(found) = self.get_in(table, &id).await? else {
-                        break;
-                    };
-                    next = referenced_statement(&found.statement).map(str::to_owned);
-                    chain.insert(id, found.statement);
-                }
+                let chain = reference_chain(&value, |id| async move {
+                    Ok(self.get_in(table, &id).await?.map(|found| found.statement))
+                })
+                .await?;
                 let mut resolve = |id: &str| chain.get(id).cloned();
                 if query.matches_through_references(&value, &mut resolve) {
                     out.push(row);

@@ -14,8 +14,9 @@ use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{Client, Collection, Database, IndexModel};
 use ralph_core::lrs::{
     Attachment, Document as LrsDocument, DocumentKey, DocumentScope, FoundStatement, Ifi, LrsStore,
-    Precondition, Relation, StatementPage, StatementQuery, equivalent, referenced_statement,
-    statement_activities, statement_agents, statement_id, stored_at, voided_target,
+    Precondition, Relation, StatementPage, StatementQuery, equivalent, reference_chain,
+    referenced_statement, statement_activities, statement_agents, statement_id, stored_at,
+    voided_target,
 };
 use ralph_core::settings::SecretUrl;
 use ralph_core::{BackendStatus, Error, ErrorKind, Result};
@@ -600,26 +601,15 @@ impl MongoStore {
                 if query.matches(&statement) {
                     continue;
                 }
-                let mut chain = HashMap::new();
-                let mut next = referenced_statement(&statement).map(str::to_owned);
-                while let Some(id) = next {
-                    if chain.contains_key(&id)
-                        || chain.len() >= ralph_core::lrs::MAX_REFERENCE_DEPTH
-                    {
-                        break;
-                    }
-                    let Some(found) = collection
+                let chain = reference_chain(&statement, |id| async move {
+                    let found = collection
                         .find_one(doc! {"_source.id": &id})
                         .projection(doc! {"_source": 1})
                         .await
-                        .map_err(|e| self.error(e))?
-                    else {
-                        break;
-                    };
-                    let target = source_of(&found)?;
-                    next = referenced_statement(&target).map(str::to_owned);
-                    chain.insert(id, target);
-                }
+                        .map_err(|e| self.error(e))?;
+                    found.as_ref().map(source_of).transpose()
+                })
+                .await?;
                 let mut resolve = |id: &str| chain.get(id).cloned();
                 if query.matches_through_references(&statement, &mut resolve) {
                     out.push((seq, statement));

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::{Object, Pool};
 use ralph_core::lrs::{
     Attachment, Document, DocumentKey, DocumentScope, FoundStatement, Ifi, LrsStore, Precondition,
-    Relation, StatementPage, StatementQuery, equivalent, referenced_statement,
+    Relation, StatementPage, StatementQuery, equivalent, reference_chain, referenced_statement,
     statement_activities, statement_agents, statement_id, stored_at, voided_target,
 };
 use ralph_core::settings::SecretUrl;
@@ -706,7 +706,12 @@ impl PostgresStore {
                 if query.matches(&statement) {
                     continue;
                 }
-                let chain = self.reference_chain(target, &statement).await?;
+                let chain = reference_chain(&statement, |id| async move {
+                    Ok(LrsStore::get(self, Some(target), &id)
+                        .await?
+                        .map(|found| found.statement))
+                })
+                .await?;
                 let mut resolve = |id: &str| chain.get(id).cloned();
                 if query.matches_through_references(&statement, &mut resolve) {
                     out.push((seq, statement));
@@ -719,27 +724,6 @@ impl PostgresStore {
                 return Ok(out);
             }
         }
-    }
-
-    /// The statements `statement` targets through `StatementRef` objects, by id.
-    async fn reference_chain(
-        &self,
-        target: &str,
-        statement: &Value,
-    ) -> Result<HashMap<String, Value>> {
-        let mut chain = HashMap::new();
-        let mut next = referenced_statement(statement).map(str::to_owned);
-        while let Some(id) = next {
-            if chain.contains_key(&id) || chain.len() >= ralph_core::lrs::MAX_REFERENCE_DEPTH {
-                break;
-            }
-            let Some(found) = LrsStore::get(self, Some(target), &id).await? else {
-                break;
-            };
-            next = referenced_statement(&found.statement).map(str::to_owned);
-            chain.insert(id, found.statement);
-        }
-        Ok(chain)
     }
 }
 

@@ -455,6 +455,33 @@ impl StatementQuery {
 /// How many `StatementRef` targets [`StatementQuery::matches_through_references`] follows.
 pub const MAX_REFERENCE_DEPTH: usize = 10;
 
+/// The statements `statement` targets through `StatementRef` objects (its target, that one's
+/// target, ...), by id, each fetched once with `lookup`, [`MAX_REFERENCE_DEPTH`] at most: what
+/// [`StatementQuery::matches_through_references`] resolves against, for stores whose lookups
+/// are asynchronous.
+pub async fn reference_chain<F, Fut>(
+    statement: &Value,
+    mut lookup: F,
+) -> Result<std::collections::HashMap<String, Value>>
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<Value>>>,
+{
+    let mut chain = std::collections::HashMap::new();
+    let mut next = referenced_statement(statement).map(str::to_owned);
+    while let Some(id) = next {
+        if chain.contains_key(&id) || chain.len() >= MAX_REFERENCE_DEPTH {
+            break;
+        }
+        let Some(target) = lookup(id.clone()).await? else {
+            break;
+        };
+        next = referenced_statement(&target).map(str::to_owned);
+        chain.insert(id, target);
+    }
+    Ok(chain)
+}
+
 /// The id of the statement `statement` targets with a `StatementRef` object, if it does.
 pub fn referenced_statement(statement: &Value) -> Option<&str> {
     let object = statement.get("object")?;
