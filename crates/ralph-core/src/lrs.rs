@@ -27,6 +27,7 @@
 //! simple stores filter them in memory, with the same meaning everywhere.
 
 mod documents;
+pub mod sql;
 
 pub use documents::{
     Attachment, Document, DocumentKey, DocumentKind, DocumentScope, Precondition, etag_of,
