@@ -74,7 +74,7 @@ fn edx_to_xapi(settings: &Settings, args: ConvertArgs) -> anyhow::Result<()> {
         fail_on_unknown: args.fail_on_unknown,
         accept_unknown: false,
     };
-    lines::run(policy, |line| match converter.try_convert_line(line) {
+    lines::run(policy, move |line| match converter.try_convert_line(line) {
         Ok(statement) => Verdict::Output(statement),
         Err(err) if err.is_unknown() => Verdict::Unknown(err.to_string(), None),
         Err(ConvertError::InvalidJson(err)) => Verdict::Invalid(format!("not valid JSON: {err}")),

@@ -2,13 +2,17 @@
 //! core, results printed in input order, and Ralph's error policy.
 
 use std::io::BufRead;
+use std::sync::{Arc, Mutex, mpsc};
 
 use anyhow::bail;
 
 use crate::io::{Output, Stdout};
 
-/// Lines processed together.
-const BATCH: usize = 4096;
+/// Lines processed together, at most.
+const BATCH_LINES: usize = 2048;
+
+/// Input bytes read for one batch, about (a longer line is read whole).
+const BATCH_BYTES: usize = 1 << 20;
 
 /// What became of one input line.
 pub enum Verdict {
@@ -34,51 +38,115 @@ pub struct Policy {
     pub accept_unknown: bool,
 }
 
-/// Reads up to `max` lines, each with its trailing `\n` when it has one.
-fn read_batch(reader: &mut impl BufRead, max: usize) -> std::io::Result<Vec<Vec<u8>>> {
-    let mut batch = Vec::with_capacity(max.min(BATCH));
-    while batch.len() < max {
-        let mut line = Vec::new();
-        if reader.read_until(b'\n', &mut line)? == 0 {
+/// A batch of input lines: `data` holds them back to back, `ends[i]` is where line `i` ends
+/// (after its `\n`, when it has one).
+#[derive(Default)]
+struct Batch {
+    data: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Batch {
+    fn lines(&self) -> impl Iterator<Item = &[u8]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(self.ends.iter())
+            .map(|(start, &end)| &self.data[start..end])
+    }
+}
+
+/// Reads the next batch: whole lines, up to [`BATCH_LINES`] of them or about [`BATCH_BYTES`].
+fn read_batch(reader: &mut impl BufRead) -> std::io::Result<Batch> {
+    let mut batch = Batch::default();
+    while batch.ends.len() < BATCH_LINES && batch.data.len() < BATCH_BYTES {
+        if reader.read_until(b'\n', &mut batch.data)? == 0 {
             break;
         }
-        batch.push(line);
+        batch.ends.push(batch.data.len());
     }
     Ok(batch)
 }
 
-/// Applies `f` to every line of `lines` on the available cores, keeping the order.
-fn parallel_map<F>(lines: &[Vec<u8>], f: &F) -> Vec<Verdict>
+/// The verdict of `f` on one raw line.
+fn judge<F>(line: &[u8], f: &F) -> Verdict
 where
-    F: Fn(&str) -> Verdict + Sync,
+    F: Fn(&str) -> Verdict,
 {
-    let one = |line: &Vec<u8>| match std::str::from_utf8(line) {
+    match std::str::from_utf8(line) {
         Ok(text) if text.trim().is_empty() => Verdict::Blank,
         Ok(text) => f(text),
         Err(_) => Verdict::Invalid("not valid UTF-8".to_owned()),
-    };
-    let workers = std::thread::available_parallelism().map_or(1, usize::from);
-    if workers < 2 || lines.len() < 64 {
-        return lines.iter().map(one).collect();
     }
-    let per = lines.len().div_ceil(workers);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = lines
-            .chunks(per)
-            .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    })
+}
+
+/// The verdicts of a batch, in input order (or the input error that ended the reading).
+type Verdicts = std::io::Result<Vec<Verdict>>;
+
+/// Starts the pipeline over standard input: a reader thread cuts the input into batches, one
+/// worker per core judges them, and the returned channel yields, in input order, one receiver
+/// per batch for its verdicts. At most a few batches are in flight, whatever the input size,
+/// so memory stays flat while every core works and the caller prints.
+///
+/// The threads are detached: when the caller stops early (an invalid line, a closed pipe), the
+/// process exits without waiting for a reader blocked on standard input.
+fn pipeline<F>(f: F) -> mpsc::Receiver<mpsc::Receiver<Verdicts>>
+where
+    F: Fn(&str) -> Verdict + Send + Sync + 'static,
+{
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let f = Arc::new(f);
+    let (work_tx, work_rx) = mpsc::sync_channel::<(Batch, mpsc::SyncSender<Verdicts>)>(workers);
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    for _ in 0..workers {
+        let work_rx = Arc::clone(&work_rx);
+        let f = Arc::clone(&f);
+        std::thread::spawn(move || {
+            loop {
+                let next = work_rx
+                    .lock()
+                    .map_err(|_| ())
+                    .and_then(|rx| rx.recv().map_err(|_| ()));
+                let Ok((batch, done)) = next else {
+                    return;
+                };
+                let verdicts = batch.lines().map(|line| judge(line, &*f)).collect();
+                let _ = done.send(Ok(verdicts));
+            }
+        });
+    }
+    let (order_tx, order_rx) = mpsc::sync_channel(workers * 2);
+    std::thread::spawn(move || {
+        let mut input = std::io::stdin().lock();
+        loop {
+            let batch = read_batch(&mut input);
+            if batch.as_ref().is_ok_and(|batch| batch.ends.is_empty()) {
+                return; // the end of the input
+            }
+            let (done_tx, done_rx) = mpsc::sync_channel(1);
+            if order_tx.send(done_rx).is_err() {
+                return;
+            }
+            match batch {
+                Ok(batch) => {
+                    if work_tx.send((batch, done_tx)).is_err() {
+                        return;
+                    }
+                }
+                Err(err) => {
+                    let _ = done_tx.send(Err(err));
+                    return;
+                }
+            }
+        }
+    });
+    order_rx
 }
 
 /// Runs `f` on every line of standard input (the line includes its `\n`), prints the outputs in
 /// input order, applies `policy`, and logs `Total events: N, Invalid events: M`.
 pub fn run<F>(policy: Policy, f: F) -> anyhow::Result<()>
 where
-    F: Fn(&str) -> Verdict + Sync,
+    F: Fn(&str) -> Verdict + Send + Sync + 'static,
 {
     run_with_header(policy, None, f)
 }
@@ -86,9 +154,9 @@ where
 /// [`run`], printing `header` as the first line of the output (a CSV header row).
 pub fn run_with_header<F>(policy: Policy, header: Option<&str>, f: F) -> anyhow::Result<()>
 where
-    F: Fn(&str) -> Verdict + Sync,
+    F: Fn(&str) -> Verdict + Send + Sync + 'static,
 {
-    let mut input = std::io::stdin().lock();
+    let batches = pipeline(f);
     let mut out = Stdout::new();
     if let Some(header) = header
         && (out.write(header.as_bytes())? == Output::BrokenPipe
@@ -100,12 +168,11 @@ where
     let summary = |total: u64, invalid: u64| {
         tracing::info!("Total events: {total}, Invalid events: {invalid}");
     };
-    loop {
-        let batch = read_batch(&mut input, BATCH)?;
-        if batch.is_empty() {
-            break;
-        }
-        for verdict in parallel_map(&batch, &f) {
+    for done in batches {
+        let verdicts = done
+            .recv()
+            .map_err(|_| anyhow::anyhow!("internal error: a worker thread stopped"))??;
+        for verdict in verdicts {
             number += 1;
             if matches!(verdict, Verdict::Blank) {
                 continue;

@@ -89,3 +89,52 @@ fn a_line_that_is_not_json_is_invalid() {
         stderr(&out)
     );
 }
+
+/// Many batches go through the workers at once: the output keeps the input order and an
+/// invalid line far into the input is named by its number.
+#[test]
+fn long_inputs_keep_their_order_and_line_numbers_across_batches() {
+    const LINES: usize = 9_000;
+    const BAD: usize = 7_777;
+    let sb = Sandbox::fresh();
+    let mut text = String::new();
+    for n in 1..=LINES {
+        if n == BAD {
+            text.push_str(INVALID);
+        } else {
+            text.push_str(&PAGE_VIEWED.replace("/p\"", &format!("/p{n}\"")));
+        }
+        text.push('\n');
+    }
+    let out = sb.run(&["validate", "-f", "xapi", "-I"], text.as_bytes());
+    assert_code(&out, 0);
+    let pages: Vec<String> = stdout(&out)
+        .lines()
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line).expect("JSON output");
+            value["object"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    let expected: Vec<String> = (1..=LINES)
+        .filter(|&n| n != BAD)
+        .map(|n| format!("https://example.org/p{n}"))
+        .collect();
+    assert_eq!(pages, expected);
+    assert!(
+        stderr(&out).contains(&format!("line {BAD}: invalid xAPI statement")),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = sb.run(&["validate", "-f", "xapi"], text.as_bytes());
+    assert_code(&out, 1);
+    assert_eq!(stdout(&out).lines().count(), BAD - 1);
+    assert!(
+        stderr(&out).contains(&format!("Total events: {BAD}, Invalid events: 1")),
+        "{}",
+        stderr(&out)
+    );
+}

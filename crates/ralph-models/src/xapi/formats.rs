@@ -98,30 +98,65 @@ fn check_authority(authority: &str) -> Option<&str> {
     Some(host)
 }
 
+/// The ASCII bytes that are `unreserved` or `sub-delims` (RFC 3986).
+const IRI_ASCII: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = matches!(
+            b as u8,
+            b'a'..=b'z'
+                | b'A'..=b'Z'
+                | b'0'..=b'9'
+                | b'-'
+                | b'.'
+                | b'_'
+                | b'~'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+        );
+        b += 1;
+    }
+    table
+};
+
 /// Checks that every character is an `iunreserved`, a `pct-encoded` triplet, a `sub-delims`
-/// or one of `extra`; `private` also allows `iprivate` code points (query only).
+/// or one of the ASCII characters of `extra`; `private` also allows `iprivate` code points
+/// (query only).
 fn chars_ok(s: &str, extra: &str, private: bool) -> bool {
     let bytes = s.as_bytes();
     let mut i = 0;
-    for (pos, c) in s.char_indices() {
-        if pos < i {
-            continue; // inside a %XX triplet
-        }
-        let ok = match c {
-            'a'..='z' | 'A'..='Z' | '0'..='9' | '-' | '.' | '_' | '~' => true,
-            '!' | '$' | '&' | '\'' | '(' | ')' | '*' | '+' | ',' | ';' | '=' => true,
-            '%' => {
-                let ok = bytes.get(pos + 1).is_some_and(u8::is_ascii_hexdigit)
-                    && bytes.get(pos + 2).is_some_and(u8::is_ascii_hexdigit);
-                i = pos + 3;
-                ok
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii() {
+            if IRI_ASCII[usize::from(b)] || extra.as_bytes().contains(&b) {
+                i += 1;
+            } else if b == b'%'
+                && bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+            {
+                i += 3;
+            } else {
+                return false;
             }
-            c if extra.contains(c) => true,
-            c if !c.is_ascii() => is_ucschar(c) || (private && is_iprivate(c)),
-            _ => false,
-        };
-        if !ok {
-            return false;
+        } else {
+            // `i` is on a character boundary: it only moved over ASCII bytes and whole
+            // characters.
+            let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else {
+                return false;
+            };
+            if !(is_ucschar(c) || (private && is_iprivate(c))) {
+                return false;
+            }
+            i += c.len_utf8();
         }
     }
     true
@@ -455,6 +490,7 @@ mod tests {
             "http://user:pw@[::1]:8080/x",
             "tag:example.com,2024:x",
             "file:///tmp/a",
+            "http://x/?q=\u{E000}",
         ] {
             assert!(is_iri(ok), "{ok}");
         }
@@ -464,6 +500,10 @@ mod tests {
             "http://exa mple.com",
             "1http://x",
             "http://x/%zz",
+            "http://x/%",
+            "http://x/%4",
+            "http://x/\u{E000}",
+            "http://x/a\u{7f}",
             "http://x/<a>",
             "http://x#a#b",
             "http://x:port/",
