@@ -46,13 +46,11 @@ pub(crate) fn unreachable(method: &Method, url: &str, err: &reqwest::Error) -> E
     } else {
         ErrorKind::Backend
     };
+    // reqwest's own message repeats the URL; its causes say what happened.
+    let cause = std::error::Error::source(err).map_or_else(|| err.to_string(), error_chain);
     swift_error(
         kind,
-        format!(
-            "{method} `{}` failed: {}",
-            strip_query(url),
-            error_chain(err)
-        ),
+        format!("{method} `{}` failed: {cause}", strip_query(url)),
     )
 }
 
