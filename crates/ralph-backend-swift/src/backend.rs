@@ -117,6 +117,12 @@ impl SwiftBackend {
         self.client.spoil_token().await;
     }
 
+    /// Marks the current token as expiring now, to test the renewal before expiry.
+    #[doc(hidden)]
+    pub async fn expire_token(&self) {
+        self.client.expire_token().await;
+    }
+
     /// Deletes an object (and, for a Static Large Object, its segments); used by tests to clean
     /// up. A missing object is not an error.
     pub async fn delete_object(&self, container: &str, object: &str) -> Result<()> {

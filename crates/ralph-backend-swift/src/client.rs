@@ -151,6 +151,13 @@ impl Client {
         }
     }
 
+    /// Marks the token as expiring now (tests of the renewal before expiry).
+    pub(crate) async fn expire_token(&self) {
+        if let Some(session) = self.session.lock().await.as_mut() {
+            session.expires = Some(Instant::now());
+        }
+    }
+
     /// Sends the request `build` makes for a session; on a 401, authenticates again once and
     /// sends it again. A second 401 is an error: credentials that work for the identity service
     /// but not for the storage are not retried.

@@ -139,6 +139,24 @@ async fn a_refused_token_is_renewed_once() {
 }
 
 #[tokio::test]
+async fn a_token_about_to_expire_is_renewed_before_the_request() {
+    for auth in BOTH {
+        let Some(s) = Swift::connect(auth).await else {
+            return;
+        };
+        s.backend.expire_token().await;
+        assert!(ids(&s.backend, None, false).await.is_empty());
+        assert_eq!(s.backend.authentications(), 2, "{auth:?}");
+        assert!(ids(&s.backend, None, false).await.is_empty());
+        assert_eq!(
+            s.backend.authentications(),
+            2,
+            "{auth:?}: the new token is kept"
+        );
+    }
+}
+
+#[tokio::test]
 async fn wrong_credentials_fail_once_naming_the_backend_and_the_endpoint() {
     for auth in BOTH {
         let Some(mut settings) = settings(auth) else {
