@@ -462,21 +462,18 @@ impl Readable for SwiftBackend {
             .unwrap_or(self.settings().read_chunk_size)
             .max(1);
         let body_id = id.clone();
-        let raw = rechunk(
-            response
-                .bytes_stream()
-                .map_err(move |err| {
-                    swift_error(
-                        ErrorKind::Unavailable,
-                        format!(
-                            "reading `{body_id}` failed: {}",
-                            crate::client::error_chain(&err)
-                        ),
-                    )
-                })
-                .boxed(),
-            chunk_size,
-        );
+        let body = response
+            .bytes_stream()
+            .map_err(move |err| {
+                swift_error(
+                    ErrorKind::Unavailable,
+                    format!(
+                        "reading `{body_id}` failed: {}",
+                        crate::client::error_chain(&err)
+                    ),
+                )
+            })
+            .boxed();
         // The read is recorded in the history when the whole object went through.
         let backend = self.clone();
         let done = futures::stream::once(async move {
@@ -485,10 +482,12 @@ impl Readable for SwiftBackend {
         })
         .filter_map(std::future::ready);
         if request.raw_output {
+            let raw = rechunk(body, chunk_size);
             return Ok(raw.map_ok(Record::Raw).chain(done).boxed());
         }
         let ignore_errors = request.ignore_errors;
-        let records = json_records(raw.map_ok(Record::Raw).boxed())
+        // Lines are cut wherever they end: the chunks are decoded as the server sends them.
+        let records = json_records(body.map_ok(Record::Raw).boxed())
             .filter_map(move |item| {
                 std::future::ready(match item {
                     Ok(record) => Some(Ok(Record::Json(record.value))),
