@@ -319,6 +319,12 @@ fn backend_args(entry: &BackendEntry) -> Vec<Arg> {
         let help = help_line(&field);
         let arg = Arg::new(arg_id(entry.name, &field.name))
             .long(long.clone())
+            .aliases(
+                field
+                    .alias_flags(entry.name)
+                    .into_iter()
+                    .map(|f| f.trim_start_matches("--").to_owned()),
+            )
             .help(help)
             .help_heading(heading.clone());
         match field.kind {

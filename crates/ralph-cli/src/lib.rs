@@ -31,6 +31,8 @@ pub fn registry() -> Registry {
     registry.register::<ralph_backend_redis::RedisFactory>();
     #[cfg(feature = "sqlite")]
     registry.register::<ralph_backend_sqlite::SqliteFactory>();
+    #[cfg(feature = "swift")]
+    registry.register::<ralph_backend_swift::SwiftFactory>();
     #[cfg(feature = "ws")]
     registry.register::<ralph_backend_ws::WsFactory>();
     registry

@@ -55,11 +55,26 @@ pub fn backends_markdown(registry: &Registry) -> String {
                 field.flag(entry.name),
                 type_label(&field),
                 default_label(&field),
-                field.summary().replace('|', "\\|"),
+                describe(&field, &section, entry.name).replace('|', "\\|"),
             );
         }
     }
     out
+}
+
+/// The summary, followed by the older names of the setting when it has some.
+fn describe(field: &SettingField, section: &str, backend: &str) -> String {
+    let mut text = field.summary();
+    if !field.aliases.is_empty() {
+        let names: Vec<String> = field
+            .alias_env_vars(section)
+            .into_iter()
+            .chain(field.alias_flags(backend))
+            .map(|n| format!("`{n}`"))
+            .collect();
+        text.push_str(&format!(" Also accepted: {}.", names.join(", ")));
+    }
+    text
 }
 
 fn capitalise(s: &str) -> String {

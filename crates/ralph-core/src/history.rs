@@ -35,14 +35,40 @@ pub struct HistoryEntry {
     /// The file name, for file backends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
-    /// The object size in bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The object size in bytes (Ralph's swift backend writes it as a string: both are read).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "number_or_string"
+    )]
     pub size: Option<u64>,
     /// When it happened, ISO 8601.
     pub timestamp: String,
     /// The operation type of a write.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_type: Option<String>,
+}
+
+/// A size given as a number or as a string of digits (Ralph 5.1's swift backend copies the
+/// `Content-Length` header as is).
+fn number_or_string<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Size {
+        Number(u64),
+        Text(String),
+    }
+    match Option::<Size>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(Size::Number(n)) => Ok(Some(n)),
+        Some(Size::Text(text)) => text
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom(format!("size `{text}` is not a number"))),
+    }
 }
 
 impl HistoryEntry {
@@ -142,6 +168,19 @@ mod tests {
             .expect("append");
         let ids = history.read_ids("fs").expect("ids");
         assert_eq!(ids, HashSet::from(["/a".to_owned()]));
+    }
+
+    #[test]
+    fn sizes_written_as_strings_by_ralph_are_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("history.json");
+        std::fs::write(
+            &path,
+            r#"[{"backend": "swift", "action": "read", "id": "c/o", "size": "209715520", "timestamp": "2026-11-24T21:59:59.721602+00:00"}]"#,
+        )
+        .expect("write");
+        let entries = History::new(path).entries().expect("entries");
+        assert_eq!(entries[0].size, Some(209_715_520));
     }
 
     #[test]

@@ -57,6 +57,12 @@ pub struct SettingField {
     pub description: String,
     /// Accepted values, for settings with a closed set.
     pub choices: Vec<String>,
+    /// Older names also accepted, in the settings file, the environment and on the command line.
+    ///
+    /// Declared on a field with both `#[serde(alias = "old")]` (which makes the file and the
+    /// environment accept it) and `#[schemars(extend("x-aliases" = ["old"]))]` (which makes the
+    /// CLI and the docs know it).
+    pub aliases: Vec<String>,
 }
 
 impl SettingField {
@@ -77,6 +83,35 @@ impl SettingField {
             backend.replace('_', "-"),
             self.name.replace('_', "-")
         )
+    }
+
+    /// The environment variables of the older names of this field in `section`.
+    pub fn alias_env_vars(&self, section: &str) -> Vec<String> {
+        self.aliases
+            .iter()
+            .map(|alias| {
+                format!(
+                    "{}{}__{}",
+                    crate::settings::ENV_PREFIX,
+                    section.replace('.', "__").to_ascii_uppercase(),
+                    alias.to_ascii_uppercase()
+                )
+            })
+            .collect()
+    }
+
+    /// The command-line flags of the older names of this field for `backend`.
+    pub fn alias_flags(&self, backend: &str) -> Vec<String> {
+        self.aliases
+            .iter()
+            .map(|alias| {
+                format!(
+                    "--{}-{}",
+                    backend.replace('_', "-"),
+                    alias.replace('_', "-")
+                )
+            })
+            .collect()
     }
 
     /// The first paragraph of the description on one line, for `--help` and the docs table.
@@ -127,6 +162,16 @@ pub fn fields_of<T: JsonSchema>() -> Vec<SettingField> {
                     .unwrap_or_default()
                     .to_owned(),
                 choices,
+                aliases: prop
+                    .get("x-aliases")
+                    .and_then(Value::as_array)
+                    .map(|names| {
+                        names
+                            .iter()
+                            .filter_map(|n| n.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             }
         })
         .collect()
@@ -207,6 +252,8 @@ mod tests {
         /// Chunk size.
         chunk: usize,
         /// Optional name.
+        #[serde(alias = "os_name")]
+        #[schemars(extend("x-aliases" = ["os_name"]))]
         name: Option<String>,
         /// Password.
         password: Option<Secret>,
@@ -246,5 +293,12 @@ mod tests {
             "RALPH_BACKENDS__DATA__FS__DIR"
         );
         assert_eq!(fields[1].flag("async_es"), "--async-es-chunk");
+        assert_eq!(fields[2].aliases, ["os_name"]);
+        assert_eq!(fields[2].alias_flags("swift"), ["--swift-os-name"]);
+        assert_eq!(
+            fields[2].alias_env_vars("backends.data.swift"),
+            ["RALPH_BACKENDS__DATA__SWIFT__OS_NAME"]
+        );
+        assert!(fields[0].aliases.is_empty());
     }
 }

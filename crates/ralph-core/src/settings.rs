@@ -547,6 +547,23 @@ mod tests {
     }
 
     #[test]
+    fn an_older_name_declared_as_alias_is_accepted() {
+        #[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+        #[serde(default, deny_unknown_fields)]
+        struct Old {
+            /// A user.
+            #[serde(alias = "os_username")]
+            username: Option<String>,
+        }
+        let settings = SettingsLoader::new()
+            .env([("RALPH_BACKENDS__DATA__OLD__OS_USERNAME", "alice")])
+            .load()
+            .expect("load");
+        let old = settings.section::<Old>("backends.data.old").expect("alias");
+        assert_eq!(old.username.as_deref(), Some("alice"));
+    }
+
+    #[test]
     fn an_absent_section_gives_the_defaults() {
         let settings = SettingsLoader::new()
             .env(Vec::<(String, String)>::new())

@@ -8,6 +8,7 @@ mod lrs;
 mod pipes;
 mod remote;
 mod settings;
+mod swift;
 mod validate;
 
 use std::io::Write;
@@ -51,6 +52,11 @@ impl Sandbox {
     /// Runs `ralph ARGS` with `stdin`.
     pub fn run(&self, args: &[&str], stdin: &[u8]) -> Output {
         run_with(self.ralph().args(args), stdin)
+    }
+
+    /// Runs `ralph ARGS` with extra environment variables and no input.
+    pub fn run_env(&self, args: &[&str], env: &[(String, String)]) -> Output {
+        run_with(self.ralph().args(args).envs(env.iter().cloned()), b"")
     }
 }
 
