@@ -20,6 +20,10 @@ wait_http() { # url timeout_s [curl args...]
 }
 
 SW=$STATE/swift
+# Swift authentication keeps its tokens in memcached (checked on its own: a proxy may have
+# outlived it).
+(exec 3<>/dev/tcp/127.0.0.1/11211) 2>/dev/null \
+  || run_bg swift-memcached memcached -u memcache -l 127.0.0.1 -p 11211 -m 64
 if ! up http://127.0.0.1:8080/healthcheck; then
   # Swift reads the hash path secret from /etc/swift/swift.conf only.
   mkdir -p /etc/swift
@@ -70,9 +74,6 @@ use = egg:swift#slo
 [filter:dlo]
 use = egg:swift#dlo
 EOC
-  # Swift authentication keeps its tokens in memcached.
-  (exec 3<>/dev/tcp/127.0.0.1/11211) 2>/dev/null \
-    || run_bg swift-memcached memcached -u memcache -l 127.0.0.1 -p 11211 -m 64
   for s in object container account; do run_bg swift-$s swift-$s-server "$SW/etc/$s-server.conf"; done
   run_bg swift-proxy swift-proxy-server "$SW/etc/proxy-server.conf"
 fi
