@@ -4,9 +4,11 @@
 //! terminated, video load/play/pause/seek/stop → video initialized/played/paused/seeked/
 //! terminated, enrollment activated/deactivated → LMS registered/unregistered course) produce
 //! byte for byte what `ralph convert -f edx -t xapi` prints: same `id` (UUID v5 of the namespace
-//! and the raw input line including its `\n`), same field order and values. Beyond Ralph, problem
-//! checks, answers and hints, sequence navigation and PDF textbook interactions are converted
-//! with the vocabulary of Open edX's event-routing-backends (see [`conversions`]).
+//! and the raw input line including its `\n`), same field order and values. Beyond Ralph, every
+//! event name Open edX's event-routing-backends maps (video, navigation, enrollment and course
+//! grade, problems, grading, completion, forum, special exams) is converted with the verb,
+//! activity type and extensions it emits, and legacy sequence and PDF textbook events with its
+//! vocabulary (see [`conversions`], and [`ActorId`] for the ways to name the learner).
 //!
 //! No I/O: the caller reads lines and writes statements.
 //!
