@@ -127,7 +127,9 @@ output is not valid xAPI:
   `terminated` (time / length, 0.0 when unknown) and `completed` (1.0). Transcript shown/hidden
   and `speed_change_video` keep ERB's `interacted` shape, which none of the three `interacted`
   types of Ralph's video models (closed captions with their language, volume, screen) fits:
-  `ralph validate` reports them as invalid video-profile statements.
+  `ralph validate` reports them as invalid video-profile statements; so are closed-caption
+  statements of events without a time or a caption language (converted all the same rather
+  than dropped).
 - **Enrollment mode change** (`registered` + course) carries the LMS profile category and no
   context extensions, as Ralph's registration statements, to be a valid LMS
   `LMSRegisteredCourse`.

@@ -198,8 +198,8 @@ fn text(value: &Value) -> Option<Cow<'_, str>> {
 /// A number of seconds rounded to milliseconds, as ERB's `convert_seconds_to_float`.
 fn seconds(value: &Value, path: &str) -> Result<Value, Fail> {
     let f = formats::float(value).map_err(|reason| (path.to_owned(), reason))?;
-    if !f.is_finite() {
-        return fail(path, "expected a finite number");
+    if !f.is_finite() || f < 0.0 {
+        return fail(path, "expected a number greater than or equal to 0");
     }
     let rounded = (f * 1000.0).round() / 1000.0;
     Ok(serde_json::Number::from_f64(rounded).map_or(Value::Null, Value::Number))
@@ -529,6 +529,9 @@ fn enrollment(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
     // ERB gives enrollment statements no parent activity: the course is the object.
     let common = Common::new(ctx, ev, false)?;
     if verb == REGISTERED {
+        if common.timestamp.is_none() {
+            return fail("timestamp", "field required");
+        }
         // The LMS profile's registration statement, as Ralph writes it for enrollments: its
         // category, and no context extensions (which would need the learner's LMS role).
         return Ok(Draft {
@@ -885,7 +888,7 @@ fn score(ev: &Ev<'_>, earned: &str, possible: &str) -> Result<Value, Fail> {
     let (earned_v, possible_v) = (get(earned)?, get(possible)?);
     let e = earned_v.as_f64().unwrap_or(0.0);
     let p = possible_v.as_f64().unwrap_or(0.0);
-    if e < 0.0 || e > p.max(0.0) && p > 0.0 {
+    if e < 0.0 || e > p.max(0.0) {
         return fail(
             "result.score.raw",
             format!("{earned} {earned_v} is outside [0, {possible_v}]"),

@@ -147,12 +147,14 @@ fn check<'a>(value: &'a Value, path: &mut Vec<&'a str>) -> Result<(), Fail> {
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                if let Err((inner, reason)) = check(item, &mut Vec::new()) {
+                // A leading empty segment: an item's `id` is not the statement's own.
+                if let Err((inner, reason)) = check(item, &mut vec![""]) {
+                    let inner = inner.strip_prefix('.').unwrap_or(&inner);
                     let mut at = path.join(".");
                     at.push_str(&format!(".{i}"));
                     if !inner.is_empty() {
                         at.push('.');
-                        at.push_str(&inner);
+                        at.push_str(inner);
                     }
                     return Err((at, reason));
                 }
