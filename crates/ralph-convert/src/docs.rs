@@ -144,6 +144,23 @@ output is not valid xAPI:
   an LRS would reject the statement.
 - **Legacy `seq_goto`/`seq_next`/`seq_prev` and PDF textbook events**, which ERB does not map,
   are converted too, with ERB's navigation vocabulary.
+
+## Beyond event-routing-backends
+
+Open response assessment, drag-and-drop, bookmarks, notes, teams, cohorts and certificates,
+which ERB does not map, get one statement shape per event, read like the ERB events. The verbs
+come from registered vocabularies, reusing ERB's choice where it made one for the same kind of
+action (`evaluated` for a graded answer, `attempted` for an ungraded one, acrossx `posted`/
+`edited` and dod-isd `deleted` for posts, `navigated`, `viewed`, `earned`), else ADL
+(`answered`, `commented`, `shared`), Tin Can (`bookmarked`) and Activity Streams (`join`,
+`leave`, `create`, with the `group` and `note` object types); object ids are the block
+(`{platform}/xblock/{usage_key}`) or the LMS API URL of the team, cohort or certificate. Each
+row below says why. Left unconverted, for want of a registered verb or of a learner action:
+`edx.bookmark.removed` and `edx.bookmark.listed`, `edx.team.changed`, `edx.team.deleted`,
+`edx.team.activity_updated`, `edx.cohort.created`, `edx.certificate.revoked`,
+`edx.certificate.evidence_visited` (the visitor is not in the event), the certificate
+generation toggles, `openassessmentblock.save_submission`, `openassessment.upload_file` and
+`openassessment.student_training_assess_example`.
 ";
 
 #[cfg(test)]

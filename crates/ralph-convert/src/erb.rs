@@ -24,7 +24,7 @@ pub(crate) type Convert = fn(&Ctx<'_>, &Ev<'_>) -> Result<Draft, Fail>;
 /// Event name → conversion, and the name under which errors report it.
 static BY_NAME: LazyLock<HashMap<&'static str, (&'static str, Convert)>> = LazyLock::new(|| {
     let mut map: HashMap<&'static str, (&'static str, Convert)> = HashMap::new();
-    for &(name, convert) in CONVERTERS {
+    for &(name, convert) in CONVERTERS.iter().chain(crate::beyond::CONVERTERS) {
         map.insert(name, (name, convert));
     }
     map
@@ -146,18 +146,23 @@ impl<'a> Ev<'a> {
         present(self.data.get(key))
     }
 
+    /// `event.{key}` as is (`false`, `0` and `""` included).
+    pub(crate) fn data_raw(&self, key: &str) -> Option<&Value> {
+        self.data.get(key)
+    }
+
     /// `context.{key}` when present.
-    fn context(&self, key: &str) -> Option<&Value> {
+    pub(crate) fn context(&self, key: &str) -> Option<&Value> {
         present(self.root.get("context").and_then(|c| c.get(key)))
     }
 
     /// A top-level field, else the same field of `context`, when present.
-    fn top(&self, key: &str) -> Option<&Value> {
+    pub(crate) fn top(&self, key: &str) -> Option<&Value> {
         present(self.root.get(key)).or_else(|| self.context(key))
     }
 
     /// `event.{key}` as text (a string as is, a number as JSON), required.
-    fn data_text(&self, key: &str) -> Result<Cow<'_, str>, Fail> {
+    pub(crate) fn data_text(&self, key: &str) -> Result<Cow<'_, str>, Fail> {
         match self.data(key) {
             Some(value) => text(value).ok_or_else(|| {
                 (
@@ -170,7 +175,7 @@ impl<'a> Ev<'a> {
     }
 
     /// `context.course_id`, required.
-    fn course_id(&self) -> Result<&str, Fail> {
+    pub(crate) fn course_id(&self) -> Result<&str, Fail> {
         match self.context("course_id") {
             Some(Value::String(s)) => Ok(s),
             Some(other) => fail(
@@ -187,7 +192,7 @@ impl<'a> Ev<'a> {
 }
 
 /// A string as is, a number or boolean as JSON text.
-fn text(value: &Value) -> Option<Cow<'_, str>> {
+pub(crate) fn text(value: &Value) -> Option<Cow<'_, str>> {
     match value {
         Value::String(s) => Some(Cow::Borrowed(s)),
         Value::Number(n) => Some(Cow::Owned(n.to_string())),
@@ -210,21 +215,21 @@ fn number(value: &Value, path: &str) -> Result<f64, Fail> {
 }
 
 /// A JSON number from an `f64`, whole numbers kept as floats (`1.0`).
-fn float(f: f64) -> Value {
+pub(crate) fn float(f: f64) -> Value {
     serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
 }
 
 /// The parts every ERB statement shares: actor, timestamp, the course as parent activity
 /// (`{platform}/course/{course_id}`) and the transformer and session extensions.
-struct Common {
+pub(crate) struct Common {
     actor_name: String,
     timestamp: Option<String>,
-    context: Map<String, Value>,
+    pub(crate) context: Map<String, Value>,
     extensions: Map<String, Value>,
 }
 
 impl Common {
-    fn new(ctx: &Ctx<'_>, ev: &Ev<'_>, parent_course: bool) -> Result<Self, Fail> {
+    pub(crate) fn new(ctx: &Ctx<'_>, ev: &Ev<'_>, parent_course: bool) -> Result<Self, Fail> {
         let user_id = ev.data("user_id").or_else(|| ev.top("user_id"));
         let username = ev.data("username").or_else(|| ev.top("username"));
         let actor_name = ctx.actor_name(user_id, username)?;
@@ -250,13 +255,13 @@ impl Common {
         })
     }
 
-    fn extension(&mut self, key: &str, value: Option<&Value>) {
+    pub(crate) fn extension(&mut self, key: &str, value: Option<&Value>) {
         if let Some(value) = value {
             self.extensions.insert(key.to_owned(), value.clone());
         }
     }
 
-    fn finish(
+    pub(crate) fn finish(
         mut self,
         verb: &'static str,
         object: Value,
@@ -285,7 +290,7 @@ fn course(ctx: &Ctx<'_>, course_id: &str) -> Value {
 }
 
 /// `{platform}/xblock/{usage_key}`.
-fn xblock(ctx: &Ctx<'_>, usage_key: &str) -> String {
+pub(crate) fn xblock(ctx: &Ctx<'_>, usage_key: &str) -> String {
     format!("{}/xblock/{usage_key}", ctx.platform_base)
 }
 
@@ -571,7 +576,7 @@ fn interaction_type(response_type: &str) -> &'static str {
 
 /// A list answer as JSON text with Python's separators (`["a", "b"]`), as ERB writes it; a
 /// string as is; anything else as JSON.
-fn response_text(answer: &Value) -> String {
+pub(crate) fn response_text(answer: &Value) -> String {
     match answer {
         Value::String(s) => s.clone(),
         Value::Array(items) => {
@@ -1122,7 +1127,7 @@ mod tests {
         assert_eq!(CONVERTERS.len() + RALPH_NAMES.len(), ERB_NAMES);
         assert_eq!(
             BY_NAME.len(),
-            CONVERTERS.len(),
+            CONVERTERS.len() + crate::beyond::CONVERTERS.len(),
             "a name is registered twice"
         );
         let table = crate::conversions();

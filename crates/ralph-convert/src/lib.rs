@@ -36,6 +36,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod beyond;
 pub mod csv;
 pub mod docs;
 mod erb;

@@ -915,6 +915,266 @@ pub(crate) static CONVERSIONS: &[Conversion] = &[
         "a proctored exam attempt submitted: the exam `{platform}/xblock/{exam_content_id}` with its time limit, the attempt (times, duration, id) as grouping"
     ),
     conversion!(
+        "openassessmentblock.create_submission",
+        "openassessmentblock.create_submission",
+        "ORASubmitted",
+        ANSWERED,
+        QUESTION_TYPE,
+        "adl",
+        false,
+        "a response submitted to an open response assessment: `answered` the ORA block (`context.module.usage_key`), the text in `result.response` (several parts as a JSON list), the attempt number as attempt-id. `answered` is ADL's verb for a learner's response to a question; ERB uses `question` for graded items"
+    ),
+    conversion!(
+        "openassessmentblock.self_assess",
+        "openassessmentblock.self_assess",
+        "ORAAssessed",
+        EVALUATED,
+        QUESTION_TYPE,
+        "acrossx",
+        false,
+        "a self assessment: `evaluated` (the acrossx verb ERB uses for graded problems) the ORA block, the rubric points in `result.score`, the feedback in `result.response`, `SE` in the type extension"
+    ),
+    conversion!(
+        "openassessmentblock.peer_assess",
+        "openassessmentblock.peer_assess",
+        "ORAAssessed",
+        EVALUATED,
+        QUESTION_TYPE,
+        "acrossx",
+        false,
+        "a peer assessment: as a self assessment, by the peer, `PE` in the type extension"
+    ),
+    conversion!(
+        "openassessmentblock.staff_assess",
+        "openassessmentblock.staff_assess",
+        "ORAAssessed",
+        EVALUATED,
+        QUESTION_TYPE,
+        "acrossx",
+        false,
+        "a staff assessment: as a self assessment, by the staff member, `ST` in the type extension"
+    ),
+    conversion!(
+        "openassessmentblock.submit_feedback_on_assessments",
+        "openassessmentblock.submit_feedback_on_assessments",
+        "ORAFeedbackCommented",
+        COMMENTED,
+        QUESTION_TYPE,
+        "adl",
+        false,
+        "feedback on the assessments received: ADL `commented` the ORA block, the text in `result.response`"
+    ),
+    conversion!(
+        "openassessmentblock.get_peer_submission",
+        "openassessmentblock.get_peer_submission",
+        "ORASubmissionViewed",
+        VIEWED,
+        QUESTION_TYPE,
+        "tincan",
+        false,
+        "a peer's submission fetched for assessment: `viewed` the ORA block"
+    ),
+    conversion!(
+        "openassessmentblock.get_submission_for_staff_grading",
+        "openassessmentblock.get_submission_for_staff_grading",
+        "ORASubmissionViewed",
+        VIEWED,
+        QUESTION_TYPE,
+        "tincan",
+        false,
+        "a submission fetched for staff grading: `viewed` the ORA block"
+    ),
+    conversion!(
+        "edx.drag_and_drop_v2.loaded",
+        "edx.drag_and_drop_v2.loaded",
+        "DragAndDropViewed",
+        VIEWED,
+        INTERACTION_TYPE,
+        "tincan",
+        false,
+        "a drag-and-drop problem shown: `viewed` the block as a `matching` cmi.interaction"
+    ),
+    conversion!(
+        "edx.drag_and_drop_v2.item.picked_up",
+        "edx.drag_and_drop_v2.item.picked_up",
+        "DragAndDropInteracted",
+        INTERACTED,
+        INTERACTION_TYPE,
+        "adl",
+        false,
+        "an item picked up: `interacted` with the block, the item id in `result.response`, the action in the type extension"
+    ),
+    conversion!(
+        "edx.drag_and_drop_v2.item.dropped",
+        "edx.drag_and_drop_v2.item.dropped",
+        "DragAndDropAttempted",
+        ATTEMPTED,
+        INTERACTION_TYPE,
+        "adl",
+        false,
+        "an item dropped on a zone: `attempted` (as ERB's browser `problem_check`; `answered` a cmi.interaction is the virtual-classroom profile's poll answer) the `matching` interaction, `result.response` `item[.]zone` (the xAPI matching format), `success` from `is_correct`"
+    ),
+    conversion!(
+        "edx.drag_and_drop_v2.feedback.opened",
+        "edx.drag_and_drop_v2.feedback.opened",
+        "DragAndDropInteracted",
+        INTERACTED,
+        INTERACTION_TYPE,
+        "adl",
+        false,
+        "feedback opened: `interacted` with the block, the action in the type extension"
+    ),
+    conversion!(
+        "edx.drag_and_drop_v2.feedback.closed",
+        "edx.drag_and_drop_v2.feedback.closed",
+        "DragAndDropInteracted",
+        INTERACTED,
+        INTERACTION_TYPE,
+        "adl",
+        false,
+        "feedback closed: `interacted` with the block, the action in the type extension"
+    ),
+    conversion!(
+        "edx.bookmark.added",
+        "edx.bookmark.added",
+        "BlockBookmarked",
+        BOOKMARKED,
+        RESOURCE_TYPE,
+        "tincan",
+        false,
+        "a bookmark added: Tin Can `bookmarked` the block `{platform}/xblock/{component_usage_id}` (`removed` and `listed` have no registered verb and stay unconverted)"
+    ),
+    conversion!(
+        "edx.bookmark.accessed",
+        "edx.bookmark.accessed",
+        "BlockNavigated",
+        NAVIGATED,
+        RESOURCE_TYPE,
+        "dod-isd",
+        false,
+        "a bookmark followed: `navigated` (as ERB's navigation events) to the block"
+    ),
+    conversion!(
+        "edx.course.student_notes.added",
+        "edx.course.student_notes.added",
+        "NotePosted",
+        POSTED,
+        NOTE_TYPE,
+        "acrossx",
+        false,
+        "a note added: acrossx `posted` (as ERB's forum posts) the note `{platform}/xblock/{block}/notes/{note_id}` (an Activity Streams note), its text in `result.response`, the annotated block as grouping"
+    ),
+    conversion!(
+        "edx.course.student_notes.edited",
+        "edx.course.student_notes.edited",
+        "NoteEdited",
+        EDITED,
+        NOTE_TYPE,
+        "acrossx",
+        false,
+        "a note edited: acrossx `edited` the note, the new text in `result.response`"
+    ),
+    conversion!(
+        "edx.course.student_notes.deleted",
+        "edx.course.student_notes.deleted",
+        "NoteDeleted",
+        DELETED,
+        NOTE_TYPE,
+        "dod-isd",
+        false,
+        "a note deleted: dod-isd `deleted` (as ERB's forum deletions) the note"
+    ),
+    conversion!(
+        "edx.team.created",
+        "edx.team.created",
+        "TeamCreated",
+        CREATED,
+        GROUP_TYPE,
+        "activitystreams",
+        false,
+        "a team created: Activity Streams `create` the team `{platform}/api/team/v0/teams/{team_id}` (an Activity Streams group)"
+    ),
+    conversion!(
+        "edx.team.learner_added",
+        "edx.team.learner_added",
+        "TeamJoined",
+        JOINED,
+        GROUP_TYPE,
+        "activitystreams",
+        false,
+        "a learner added to a team (`event.user_id`): Activity Streams `join` the team, the add method in the type extension"
+    ),
+    conversion!(
+        "edx.team.learner_removed",
+        "edx.team.learner_removed",
+        "TeamLeft",
+        LEFT,
+        GROUP_TYPE,
+        "activitystreams",
+        false,
+        "a learner removed from a team: Activity Streams `leave` the team, the remove method in the type extension"
+    ),
+    conversion!(
+        "edx.team.page_viewed",
+        "edx.team.page_viewed",
+        "TeamViewed",
+        VIEWED,
+        GROUP_TYPE,
+        "tincan",
+        false,
+        "a team page viewed: `viewed` the team, the page name in the type extension"
+    ),
+    conversion!(
+        "edx.team.searched",
+        "edx.team.searched",
+        "TeamsSearched",
+        SEARCHED,
+        GROUP_TYPE,
+        "acrossx",
+        false,
+        "a search for teams in a topic: acrossx `searched` the topic `{platform}/api/team/v0/topics/{topic_id},{course_id}`, the query in `result.response`, the number of results in total-items"
+    ),
+    conversion!(
+        "edx.cohort.user_added",
+        "edx.cohort.user_added",
+        "CohortJoined",
+        JOINED,
+        GROUP_TYPE,
+        "activitystreams",
+        false,
+        "a learner added to a cohort (`event.user_id`): Activity Streams `join` the cohort `{platform}/api/cohorts/v1/courses/{course_id}/cohorts/{cohort_id}`, named"
+    ),
+    conversion!(
+        "edx.cohort.user_removed",
+        "edx.cohort.user_removed",
+        "CohortLeft",
+        LEFT,
+        GROUP_TYPE,
+        "activitystreams",
+        false,
+        "a learner removed from a cohort: Activity Streams `leave` the cohort"
+    ),
+    conversion!(
+        "edx.certificate.created",
+        "edx.certificate.created",
+        "CertificateEarned",
+        EARNED,
+        CERTIFICATE_TYPE,
+        "tincan",
+        false,
+        "a certificate issued: Tin Can `earned` (as ERB's grades) the certificate at `event.certificate_url`, the enrollment mode in the type extension"
+    ),
+    conversion!(
+        "edx.certificate.shared",
+        "edx.certificate.shared",
+        "CertificateShared",
+        SHARED,
+        CERTIFICATE_TYPE,
+        "adl",
+        false,
+        "a certificate shared: ADL `shared` the certificate, the social network as `context.platform`"
+    ),
+    conversion!(
         "UISeqGoto",
         "seq_goto",
         "SequenceNavigated",

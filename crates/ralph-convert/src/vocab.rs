@@ -3,8 +3,8 @@
 
 pub(crate) use crate::statement::{
     ASKED, COURSE_TYPE, EVALUATED, INITIALIZED, INTERACTED, INTERACTION_TYPE, NAVIGATED, PAUSED,
-    PLAYED, REGISTERED, RESOURCE_TYPE, SEEKED, SOLUTION_TYPE, SUPPLEMENTAL_INFO_TYPE, TERMINATED,
-    UNREGISTERED, VIDEO_TYPE, VIEWED,
+    PLAYED, REGISTERED, RESOURCE_TYPE, SEARCHED, SEEKED, SOLUTION_TYPE, SUPPLEMENTAL_INFO_TYPE,
+    TERMINATED, UNREGISTERED, VIDEO_TYPE, VIEWED,
 };
 
 // Verbs.
@@ -20,6 +20,13 @@ pub(crate) const REPORTED: &str = "https://w3id.org/xapi/acrossx/verbs/reported"
 pub(crate) const UNREPORTED: &str = "https://w3id.org/xapi/openedx/verb/unreported";
 pub(crate) const EARNED: &str = "http://id.tincanapi.com/verb/earned";
 pub(crate) const PROGRESSED: &str = "http://adlnet.gov/expapi/verbs/progressed";
+pub(crate) const ANSWERED: &str = "http://adlnet.gov/expapi/verbs/answered";
+pub(crate) const COMMENTED: &str = "http://adlnet.gov/expapi/verbs/commented";
+pub(crate) const SHARED: &str = "http://adlnet.gov/expapi/verbs/shared";
+pub(crate) const BOOKMARKED: &str = "http://id.tincanapi.com/verb/bookmarked";
+pub(crate) const CREATED: &str = "http://activitystrea.ms/schema/1.0/create";
+pub(crate) const JOINED: &str = "http://activitystrea.ms/schema/1.0/join";
+pub(crate) const LEFT: &str = "http://activitystrea.ms/schema/1.0/leave";
 
 // Activity types.
 pub(crate) const QUESTION_TYPE: &str = "http://adlnet.gov/expapi/activities/question";
@@ -31,6 +38,10 @@ pub(crate) const PRACTICE_ASSESSMENT: &str =
     "https://w3id.org/xapi/openedx/activity/practice-assessment";
 pub(crate) const PROCTORED_ASSESSMENT: &str =
     "https://w3id.org/xapi/openedx/activity/proctored-assessment";
+pub(crate) const NOTE_TYPE: &str = "http://activitystrea.ms/schema/1.0/note";
+pub(crate) const GROUP_TYPE: &str = "http://activitystrea.ms/schema/1.0/group";
+pub(crate) const CERTIFICATE_TYPE: &str =
+    "https://www.opigno.org/en/tincan_registry/activity_type/certificate";
 pub(crate) const EXAM_ATTEMPT_TYPE: &str = "http://adlnet.gov/expapi/activities/attempt";
 
 // Extensions.

@@ -210,15 +210,13 @@ fn a_browser_problem_check_finds_its_problem_in_the_referer_first() {
 }
 
 /// Values a field is replaced with to shake the conversions.
-fn mutations() -> [Value; 7] {
+fn mutations() -> [Value; 5] {
     [
         Value::Null,
         json!(""),
-        json!(0),
         json!(-1.5),
         json!("not a value"),
-        json!([1, "a"]),
-        json!({"x": {"y": null}}),
+        json!([1, {"x": null}]),
     ]
 }
 
