@@ -206,6 +206,14 @@ struct Slim<'a> {
 }
 
 impl Slim<'_> {
+    /// Whether the event is one of event-routing-backends' (never one of Ralph's nine): the full
+    /// path converts it without decoding it twice.
+    fn is_erb(&self) -> bool {
+        self.event_type
+            .and_then(|raw| serde_json::from_str::<&str>(raw.get()).ok())
+            .is_some_and(|name| erb::converter(name).is_some())
+    }
+
     /// The slim event as a JSON object (`null` fields left out: Ralph reads them as absent).
     fn into_value(self) -> Option<Value> {
         let mut map = serde_json::Map::new();
@@ -295,6 +303,7 @@ impl Converter {
         // full path, which gives the same results.
         if self.actor == ActorId::UserId
             && let Ok(slim) = serde_json::from_str::<Slim<'_>>(raw_line)
+            && !slim.is_erb()
             && let Some(event) = slim.into_value()
             && let Ok(model) = edx::select(&event)
             && ralph::has_conversion(model.name())
