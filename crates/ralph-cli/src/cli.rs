@@ -219,12 +219,31 @@ pub struct ConvertArgs {
         help_heading = "From edX to xAPI converter options"
     )]
     pub platform_url: Option<String>,
+    /// How statements name the learner (`actor.account.name`): `user_id` (the LMS user id,
+    /// Ralph's default), `username`, or `anonymous-id-file PATH` (the anonymous id a CSV of
+    /// `user_id,anonymous_id` lines maps the user id to).
+    #[arg(
+        long,
+        value_name = "MODE [PATH]",
+        num_args = 1..=2,
+        help_heading = "From edX to xAPI converter options"
+    )]
+    pub actor_id: Option<Vec<String>>,
+    /// Print the edX to xAPI conversions (edX event → statement, verb, activity type, profile)
+    /// and exit.
+    #[arg(long, exclusive = true)]
+    pub list: bool,
     /// Format of the input events.
-    #[arg(short = 'f', long = "from", value_enum)]
-    pub from: FromFormat,
+    #[arg(
+        short = 'f',
+        long = "from",
+        value_enum,
+        required_unless_present = "list"
+    )]
+    pub from: Option<FromFormat>,
     /// Format of the output events.
-    #[arg(short = 't', long = "to", value_enum)]
-    pub to: ToFormat,
+    #[arg(short = 't', long = "to", value_enum, required_unless_present = "list")]
+    pub to: Option<ToFormat>,
     /// Report and skip events that cannot be converted instead of stopping.
     #[arg(short = 'I', long)]
     pub ignore_errors: bool,

@@ -4,9 +4,11 @@
 //! terminated, video load/play/pause/seek/stop → video initialized/played/paused/seeked/
 //! terminated, enrollment activated/deactivated → LMS registered/unregistered course) produce
 //! byte for byte what `ralph convert -f edx -t xapi` prints: same `id` (UUID v5 of the namespace
-//! and the raw input line including its `\n`), same field order and values. Beyond Ralph, problem
-//! checks, answers and hints, sequence navigation and PDF textbook interactions are converted
-//! with the vocabulary of Open edX's event-routing-backends (see [`conversions`]).
+//! and the raw input line including its `\n`), same field order and values. Beyond Ralph, every
+//! event name Open edX's event-routing-backends maps (video, navigation, enrollment and course
+//! grade, problems, grading, completion, forum, special exams) is converted with the verb,
+//! activity type and extensions it emits, and legacy sequence and PDF textbook events with its
+//! vocabulary (see [`conversions`], and [`ActorId`] for the ways to name the learner).
 //!
 //! No I/O: the caller reads lines and writes statements.
 //!
@@ -34,16 +36,67 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod beyond;
 pub mod csv;
 pub mod docs;
+mod erb;
 mod extra;
 mod iri;
 mod ralph;
 mod statement;
+mod vocab;
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use ralph_models::edx::{self, EdxError};
 use serde_json::Value;
 use uuid::Uuid;
+
+/// How the statement actor (`actor.account.name`) identifies the learner.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ActorId {
+    /// The LMS user id (`context.user_id`; for events about another learner, such as grades,
+    /// `event.user_id`), `anonymous` when there is none: Ralph 5.1's actor.
+    #[default]
+    UserId,
+    /// The username (`username`, `context.username` or `event.username`), `anonymous` when empty.
+    Username,
+    /// The external anonymous id of the LMS user id, from a map of user ids to anonymous ids
+    /// (the way event-routing-backends pseudonymises learners). A user id missing from the map
+    /// is an error, so real ids never leak; events without a user id stay `anonymous`.
+    AnonymousIds(Arc<HashMap<String, String>>),
+}
+
+impl ActorId {
+    /// Reads a CSV map of user ids to anonymous ids: one `user_id,anonymous_id` pair a line
+    /// (further columns ignored, a `user_id,...` header line and blank lines skipped).
+    pub fn parse_anonymous_ids(csv: &str) -> Result<Self, String> {
+        let mut ids = HashMap::new();
+        for (index, line) in csv.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            let mut fields = line.split(',').map(|f| f.trim().trim_matches('"'));
+            let (Some(user), Some(anonymous)) = (fields.next(), fields.next()) else {
+                return Err(format!(
+                    "line {}: expected `user_id,anonymous_id`, got `{line}`",
+                    index + 1
+                ));
+            };
+            if index == 0 && user.eq_ignore_ascii_case("user_id") {
+                continue;
+            }
+            if user.is_empty() || anonymous.is_empty() {
+                return Err(format!("line {}: empty user id or anonymous id", index + 1));
+            }
+            ids.insert(user.to_owned(), anonymous.to_owned());
+        }
+        Ok(Self::AnonymousIds(Arc::new(ids)))
+    }
+}
 
 /// Why an edX event could not be converted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -94,9 +147,16 @@ impl ConvertError {
 
 /// One conversion: which edX event becomes which xAPI statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Conversion {
-    /// The edX model converted (Ralph's name, e.g. `UIPlayVideo`).
+    /// The name of the conversion: Ralph's model name for the models Ralph declares (e.g.
+    /// `UIPlayVideo`), else the edX event name (e.g. `edx.video.played`).
     pub source: &'static str,
+    /// The edX event name as logged (`event_type`), with its `event_source` when it matters.
+    pub event: &'static str,
+    /// The xAPI profile (or vocabulary) of the verb and activity type: `video`, `lms`,
+    /// `acrossx`, `tincan`, `cmi5`, `dod-isd`, `openedx`, `adl`.
+    pub profile: &'static str,
     /// The xAPI statement type produced (Ralph's name where Ralph has one, e.g. `VideoPlayed`).
     pub statement: &'static str,
     /// The verb IRI.
@@ -114,6 +174,14 @@ pub struct Conversion {
 /// Every conversion, Ralph's nine first.
 pub fn conversions() -> &'static [Conversion] {
     statement::CONVERSIONS
+}
+
+/// The edX event name of a decoded event: `event_type`, else `name`.
+fn event_name(event: &Value) -> Option<&str> {
+    match event.get("event_type") {
+        Some(event_type) => event_type.as_str(),
+        None => event.get("name").and_then(Value::as_str),
+    }
 }
 
 /// The top-level fields Ralph's conversions read, borrowed from the input line.
@@ -138,6 +206,14 @@ struct Slim<'a> {
 }
 
 impl Slim<'_> {
+    /// Whether the event is one of event-routing-backends' (never one of Ralph's nine): the full
+    /// path converts it without decoding it twice.
+    fn is_erb(&self) -> bool {
+        self.event_type
+            .and_then(|raw| serde_json::from_str::<&str>(raw.get()).ok())
+            .is_some_and(|name| erb::converter(name).is_some())
+    }
+
     /// The slim event as a JSON object (`null` fields left out: Ralph reads them as absent).
     fn into_value(self) -> Option<Value> {
         let mut map = serde_json::Map::new();
@@ -168,6 +244,7 @@ pub struct Converter {
     platform_base: String,
     /// Why `platform_url` cannot be an `account.homePage`, reported on each conversion.
     platform_error: Option<String>,
+    actor: ActorId,
 }
 
 impl Converter {
@@ -181,7 +258,14 @@ impl Converter {
             platform_url: platform_url.to_owned(),
             platform_base: platform_url.trim_end_matches('/').to_owned(),
             platform_error,
+            actor: ActorId::UserId,
         }
+    }
+
+    /// The same converter identifying actors by `actor` instead of the LMS user id.
+    pub fn with_actor_id(mut self, actor: ActorId) -> Self {
+        self.actor = actor;
+        self
     }
 
     /// The UUID namespace of statement ids.
@@ -209,12 +293,17 @@ impl Converter {
 
     /// Like [`convert_line`](Self::convert_line), but unknown events and events without a
     /// conversion are errors ([`ConvertError::is_unknown`]).
+    ///
+    /// A server `problem_check` with several questions gives several statements, one a line
+    /// (joined with `\n`, no trailing newline): the problem's, then one per question.
     pub fn try_convert_line(&self, raw_line: &str) -> Result<String, ConvertError> {
         // Fast path: Ralph's conversions read a handful of top-level fields, so decode only
         // those (skipping the rest without allocating) and convert that slim event. Anything
         // else (other conversions, unknown events, duplicate keys, invalid JSON) takes the
         // full path, which gives the same results.
-        if let Ok(slim) = serde_json::from_str::<Slim<'_>>(raw_line)
+        if self.actor == ActorId::UserId
+            && let Ok(slim) = serde_json::from_str::<Slim<'_>>(raw_line)
+            && !slim.is_erb()
             && let Some(event) = slim.into_value()
             && let Ok(model) = edx::select(&event)
             && ralph::has_conversion(model.name())
@@ -224,37 +313,69 @@ impl Converter {
         }
         let event: Value =
             serde_json::from_str(raw_line).map_err(|e| ConvertError::InvalidJson(e.to_string()))?;
-        let statement = self.convert_value(&event, raw_line)?;
-        Ok(edx::json::to_string(&statement))
+        let statements = self.convert_value_all(&event, raw_line)?;
+        let mut out = String::new();
+        for (i, statement) in statements.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(&edx::json::to_string(statement));
+        }
+        Ok(out)
     }
 
     /// Converts a decoded event; `raw_line` is the input the statement id is derived from.
+    ///
+    /// A `problem_check` with several questions gives several statements (see
+    /// [`convert_value_all`](Self::convert_value_all)); this returns the first, the problem's.
     pub fn convert_value(&self, event: &Value, raw_line: &str) -> Result<Value, ConvertError> {
-        let model = edx::select(event).map_err(|err| match err {
-            EdxError::UnknownEvent {
-                event_source,
-                event_type,
-            } => ConvertError::UnknownEvent {
-                event_source,
-                event_type,
-            },
-            other => ConvertError::InvalidJson(other.to_string()),
-        })?;
-        let name = model.name();
-        let fail = |(path, reason): (String, String)| ConvertError::Conversion {
-            model: name,
-            path,
-            reason,
-        };
+        let mut all = self.convert_value_all(event, raw_line)?;
+        Ok(all.swap_remove(0))
+    }
+
+    /// Converts a decoded event into its statements: one, or for a server `problem_check` with
+    /// several questions the problem's then one per question (as event-routing-backends makes
+    /// them). A question's statement id is the UUID v5 of the namespace and the raw line
+    /// followed by the question's input id.
+    pub fn convert_value_all(
+        &self,
+        event: &Value,
+        raw_line: &str,
+    ) -> Result<Vec<Value>, ConvertError> {
+        let selected = edx::select(event);
         let id = Uuid::new_v5(&self.namespace, raw_line.as_bytes()).to_string();
         let ctx = statement::Ctx {
             id,
             platform_url: &self.platform_url,
             platform_base: &self.platform_base,
+            actor: &self.actor,
         };
-        let draft = match ralph::convert(name, &ctx, event) {
-            Some(result) => result.map_err(fail)?,
-            None => {
+        let ralph_model = matches!(&selected, Ok(model) if ralph::has_conversion(model.name()));
+        let erb = if ralph_model {
+            None
+        } else {
+            event_name(event).and_then(erb::converter)
+        };
+        let (name, draft) = match selected {
+            // Ralph's nine: byte-compatible with Ralph 5.1.
+            Ok(model) if ralph_model => {
+                let name = model.name();
+                let draft = ralph::convert(name, &ctx, event)
+                    .unwrap_or_else(|| unreachable_conversion(name))
+                    .map_err(|err| conversion_error(name, err))?;
+                (name, draft)
+            }
+            // The events event-routing-backends maps, by name.
+            _ if erb.is_some() => {
+                let Some((name, convert)) = erb else {
+                    unreachable!("checked by the guard")
+                };
+                let ev = erb::Ev::new(event, name);
+                let draft = convert(&ctx, &ev).map_err(|err| conversion_error(name, err))?;
+                (name, draft)
+            }
+            Ok(model) => {
+                let name = model.name();
                 let Some(convert) = extra::converter(name) else {
                     return Err(ConvertError::MissingConversion { model: name });
                 };
@@ -270,12 +391,51 @@ impl Converter {
                         reason: other.to_string(),
                     },
                 })?;
-                convert(&ctx, &source).map_err(fail)?
+                let draft = convert(&ctx, &source).map_err(|err| conversion_error(name, err))?;
+                (name, draft)
             }
+            Err(EdxError::UnknownEvent {
+                event_source,
+                event_type,
+            }) => {
+                return Err(ConvertError::UnknownEvent {
+                    event_source,
+                    event_type,
+                });
+            }
+            Err(other) => return Err(ConvertError::InvalidJson(other.to_string())),
         };
+        let fail = |err| conversion_error(name, err);
         if let Some(reason) = &self.platform_error {
             return Err(fail(("actor.account.homePage".to_owned(), reason.clone())));
         }
-        statement::finish(&ctx, draft).map_err(fail)
+        let mut draft = draft;
+        let children = std::mem::take(&mut draft.children);
+        let mut statements = Vec::with_capacity(1 + children.len());
+        statements.push(statement::finish(&ctx, draft).map_err(fail)?);
+        for (key, child) in children {
+            let mut name = String::with_capacity(raw_line.len() + key.len());
+            name.push_str(raw_line);
+            name.push_str(&key);
+            let child_ctx = statement::Ctx {
+                id: Uuid::new_v5(&self.namespace, name.as_bytes()).to_string(),
+                ..ctx
+            };
+            statements.push(statement::finish(&child_ctx, child).map_err(fail)?);
+        }
+        Ok(statements)
     }
+}
+
+fn conversion_error(model: &'static str, (path, reason): (String, String)) -> ConvertError {
+    ConvertError::Conversion {
+        model,
+        path,
+        reason,
+    }
+}
+
+/// `ralph::has_conversion` and `ralph::convert` agree on the nine models.
+fn unreachable_conversion(name: &str) -> Result<statement::Draft, statement::Fail> {
+    Err((String::new(), format!("no Ralph conversion for `{name}`")))
 }

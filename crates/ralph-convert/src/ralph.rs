@@ -63,8 +63,8 @@ impl<'a> Raw<'a> {
         }
     }
 
-    fn common(&self) -> Result<(String, Option<String>), Fail> {
-        let name = statement::actor_name(self.get(&["context", "user_id"]));
+    fn common(&self, ctx: &Ctx<'_>) -> Result<(String, Option<String>), Fail> {
+        let name = ctx.actor_name(self.get(&["context", "user_id"]), self.get(&["username"]))?;
         let timestamp = statement::timestamp(self.get(&["time"]))?;
         Ok((name, timestamp))
     }
@@ -91,7 +91,7 @@ pub(crate) fn convert(model: &str, ctx: &Ctx<'_>, event: &Value) -> Option<Resul
     let raw = Raw::new(event);
     let result = match model {
         "Server" => server(ctx, &raw),
-        "UIPageClose" => page_close(&raw),
+        "UIPageClose" => page_close(ctx, &raw),
         "UILoadVideo" => video(ctx, &raw, Video::Load),
         "UIPlayVideo" => video(ctx, &raw, Video::Play),
         "UIPauseVideo" => video(ctx, &raw, Video::Pause),
@@ -105,7 +105,7 @@ pub(crate) fn convert(model: &str, ctx: &Ctx<'_>, event: &Value) -> Option<Resul
 }
 
 fn server(ctx: &Ctx<'_>, raw: &Raw<'_>) -> Result<Draft, Fail> {
-    let (actor_name, timestamp) = raw.common()?;
+    let (actor_name, timestamp) = raw.common(ctx)?;
     let event_type = raw.str(&["event_type"])?;
     Ok(Draft {
         actor_name,
@@ -117,11 +117,12 @@ fn server(ctx: &Ctx<'_>, raw: &Raw<'_>) -> Result<Draft, Fail> {
         result: None,
         context: None,
         timestamp,
+        children: Vec::new(),
     })
 }
 
-fn page_close(raw: &Raw<'_>) -> Result<Draft, Fail> {
-    let (actor_name, timestamp) = raw.common()?;
+fn page_close(ctx: &Ctx<'_>, raw: &Raw<'_>) -> Result<Draft, Fail> {
+    let (actor_name, timestamp) = raw.common(ctx)?;
     let Some(page) = kept(raw.get(&["page"])) else {
         return fail("object.id", "field required");
     };
@@ -135,6 +136,7 @@ fn page_close(raw: &Raw<'_>) -> Result<Draft, Fail> {
         result: None,
         context: None,
         timestamp,
+        children: Vec::new(),
     })
 }
 
@@ -162,7 +164,7 @@ fn non_negative(raw: &Raw<'_>, path: &[&str], dest: &str) -> Result<Option<Value
 }
 
 fn video(ctx: &Ctx<'_>, raw: &Raw<'_>, kind: Video) -> Result<Draft, Fail> {
-    let (actor_name, timestamp) = raw.common()?;
+    let (actor_name, timestamp) = raw.common(ctx)?;
     let course_id = raw.str(&["context", "course_id"])?;
     let block = raw.str(&["event", "id"])?;
     let object = json!({
@@ -248,11 +250,12 @@ fn video(ctx: &Ctx<'_>, raw: &Raw<'_>, kind: Video) -> Result<Draft, Fail> {
         result,
         context: Some(Value::Object(context)),
         timestamp,
+        children: Vec::new(),
     })
 }
 
 fn enrollment(ctx: &Ctx<'_>, raw: &Raw<'_>, verb: &'static str) -> Result<Draft, Fail> {
-    let (actor_name, timestamp) = raw.common()?;
+    let (actor_name, timestamp) = raw.common(ctx)?;
     let course_id = raw.str(&["event", "course_id"])?;
     if timestamp.is_none() {
         return fail("timestamp", "field required");
@@ -269,5 +272,6 @@ fn enrollment(ctx: &Ctx<'_>, raw: &Raw<'_>, verb: &'static str) -> Result<Draft,
             "contextActivities": {"category": statement::profile_category("https://w3id.org/xapi/lms")}
         })),
         timestamp,
+        children: Vec::new(),
     })
 }

@@ -1,7 +1,9 @@
 //! `ralph convert`.
 
+use std::io::Write;
+
 use anyhow::Context;
-use ralph_convert::{ConvertError, Converter};
+use ralph_convert::{ActorId, ConvertError, Converter};
 use ralph_core::settings::Settings;
 use uuid::Uuid;
 
@@ -10,7 +12,13 @@ use crate::commands::lines::{self, Policy, Verdict};
 
 /// Converts the events read on standard input (edX to xAPI, xAPI to CSV) to standard output.
 pub fn run(settings: &Settings, args: ConvertArgs) -> anyhow::Result<()> {
-    match (args.from, args.to) {
+    if args.list {
+        return list();
+    }
+    let (Some(from), Some(to)) = (args.from, args.to) else {
+        return Err(ralph_core::Error::config("`-f/--from` and `-t/--to` are required").into());
+    };
+    match (from, to) {
         (FromFormat::Edx, ToFormat::Xapi) => edx_to_xapi(settings, args),
         (FromFormat::Xapi, ToFormat::Csv) => xapi_to_csv(&args),
         (from, to) => Err(ralph_core::Error::unsupported(format!(
@@ -19,6 +27,51 @@ pub fn run(settings: &Settings, args: ConvertArgs) -> anyhow::Result<()> {
             format!("{to:?}").to_ascii_lowercase()
         ))
         .into()),
+    }
+}
+
+/// Prints the conversion table: edX event, statement, verb, activity type, profile, whether
+/// Ralph 5.1 has it; tab-separated with a header, one conversion a line.
+fn list() -> anyhow::Result<()> {
+    let mut out = String::from("event\tstatement\tverb\tactivity_type\tprofile\tralph\n");
+    for c in ralph_convert::conversions() {
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\n",
+            c.event,
+            c.statement,
+            c.verb,
+            c.activity_type,
+            c.profile,
+            if c.ralph { "yes" } else { "no" }
+        ));
+    }
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other.context("write the conversion table")?),
+    }
+}
+
+/// The actor mode of `--actor-id`.
+fn actor_id(values: Option<&[String]>) -> anyhow::Result<ActorId> {
+    let usage = "`--actor-id` takes `user_id`, `username` or `anonymous-id-file PATH`";
+    match values {
+        None => Ok(ActorId::UserId),
+        Some([mode]) if mode == "user_id" => Ok(ActorId::UserId),
+        Some([mode]) if mode == "username" => Ok(ActorId::Username),
+        Some([mode, path]) if mode == "anonymous-id-file" => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("read the anonymous id file `{path}`"))?;
+            ActorId::parse_anonymous_ids(&text).map_err(|err| {
+                ralph_core::Error::config(format!("anonymous id file `{path}`: {err}")).into()
+            })
+        }
+        Some(other) => {
+            Err(ralph_core::Error::config(format!("{usage}, got `{}`", other.join(" "))).into())
+        }
     }
 }
 
@@ -68,7 +121,8 @@ fn edx_to_xapi(settings: &Settings, args: ConvertArgs) -> anyhow::Result<()> {
             ralph_core::Error::config(format!("invalid UUID namespace `{namespace}`: {err}"))
         })
         .context("convert")?;
-    let converter = Converter::new(namespace, &platform_url);
+    let actor = actor_id(args.actor_id.as_deref())?;
+    let converter = Converter::new(namespace, &platform_url).with_actor_id(actor);
     let policy = Policy {
         ignore_errors: args.ignore_errors,
         fail_on_unknown: args.fail_on_unknown,

@@ -255,3 +255,117 @@ fn xapi_statements_flatten_to_csv_with_a_header_and_crlf_rows() {
         2,
     );
 }
+
+#[test]
+fn the_conversion_table_is_listed() {
+    let sb = Sandbox::fresh();
+    let out = sb.run(&["convert", "--list"], b"");
+    assert_code(&out, 0);
+    let table = stdout(&out);
+    let mut rows = table.lines();
+    assert_eq!(
+        rows.next(),
+        Some("event\tstatement\tverb\tactivity_type\tprofile\tralph")
+    );
+    assert_eq!(rows.count(), ralph_convert::conversions().len());
+    assert!(
+        table.contains(
+            "edx.video.played\tVideoPlayed\thttps://w3id.org/xapi/video/verbs/played\t\
+             https://w3id.org/xapi/video/activity-type/video\tvideo\tno\n"
+        ),
+        "{table}"
+    );
+    assert!(table.contains("play_video\tVideoPlayed\t"), "{table}");
+    // Without `--list`, the formats are required.
+    let out = sb.run(&["convert"], b"");
+    assert_code(&out, 2);
+}
+
+fn convert_with(sb: &Sandbox, extra: &[&str], input: &str) -> std::process::Output {
+    let mut args = vec![
+        "convert",
+        "-f",
+        "edx",
+        "-t",
+        "xapi",
+        "-u",
+        NAMESPACE,
+        "-p",
+        "https://lms.example.org",
+    ];
+    args.extend_from_slice(extra);
+    sb.run(&args, input.as_bytes())
+}
+
+fn actor_name(out: &std::process::Output) -> String {
+    let statement: serde_json::Value = serde_json::from_str(stdout(out).trim()).expect("statement");
+    statement["actor"]["account"]["name"]
+        .as_str()
+        .expect("account name")
+        .to_owned()
+}
+
+#[test]
+fn the_actor_is_the_user_id_the_username_or_an_anonymous_id() {
+    let sb = Sandbox::fresh();
+    let played = line("edx.video.played.input.json");
+    let out = convert_with(&sb, &[], &played);
+    assert_code(&out, 0);
+    assert_eq!(actor_name(&out), "42");
+    let out = convert_with(&sb, &["--actor-id", "user_id"], &played);
+    assert_eq!(actor_name(&out), "42");
+    let out = convert_with(&sb, &["--actor-id", "username"], &played);
+    assert_code(&out, 0);
+    assert_eq!(actor_name(&out), "alice");
+    // Ralph's conversions follow the mode too.
+    let out = convert_with(
+        &sb,
+        &["--actor-id", "username"],
+        &line("UIPlayVideo.input.json"),
+    );
+    assert_eq!(actor_name(&out), "alice");
+
+    let ids = sb.path("ids.csv");
+    std::fs::write(
+        &ids,
+        "user_id,external_user_id\n42,6f1c2d3e-aaaa-4bbb-8ccc-0123456789ab\n",
+    )
+    .expect("write ids");
+    let ids = ids.to_str().expect("utf-8 path");
+    let out = convert_with(&sb, &["--actor-id", "anonymous-id-file", ids], &played);
+    assert_code(&out, 0);
+    assert_eq!(actor_name(&out), "6f1c2d3e-aaaa-4bbb-8ccc-0123456789ab");
+    // A learner missing from the file is an error naming the user id, never their real id.
+    let other = played.replace("\"user_id\":42", "\"user_id\":7");
+    let out = convert_with(&sb, &["--actor-id", "anonymous-id-file", ids], &other);
+    assert_code(&out, 1);
+    assert!(
+        stderr(&out).contains("user id `7` is not in the anonymous id file"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out), "");
+
+    let out = convert_with(&sb, &["--actor-id", "email"], &played);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("`--actor-id` takes"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn every_family_converts_end_to_end_and_validates() {
+    let sb = Sandbox::fresh();
+    let mut input = String::new();
+    for c in ralph_convert::conversions() {
+        input.push_str(&line(&format!("{}.input.json", c.source)));
+    }
+    let out = convert_with(&sb, &[], &input);
+    assert_code(&out, 0);
+    assert_eq!(
+        stdout(&out).lines().count(),
+        ralph_convert::conversions().len()
+    );
+}

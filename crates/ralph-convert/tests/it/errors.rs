@@ -137,7 +137,7 @@ fn extra_conversions_validate_their_source() {
         e["event"] = r#"{"id":"block-v1:FUN+101+2024+type@sequential+block@0123456789abcdef0123456789abcdef","new":5,"old":1}"#.into();
     }));
     assert_eq!(path, "event.new", "{reason}");
-    let (path, _) = conversion_error(&with("ProblemCheck", |e| {
+    let (path, _) = conversion_error(&with("problem_check.server", |e| {
         e["event"]["grade"] = 3.into();
     }));
     assert_eq!(path, "result.score.raw");

@@ -18,6 +18,16 @@ fn every_fixture_statement_passes_the_xapi_validation() {
             continue;
         };
         let text = std::fs::read_to_string(&path).expect("fixture");
+        if UNMODELLED_VIDEO_INTERACTIONS.contains(&model) {
+            // ERB's `interacted` + video shape, which Ralph's video models do not cover.
+            let err = xapi::validate_statement_str(text.trim()).expect_err(model);
+            assert!(
+                err.to_string().contains("cc-subtitle-lang"),
+                "{model}: {err}"
+            );
+            checked += 1;
+            continue;
+        }
         let validated = xapi::validate_statement_str(text.trim())
             .unwrap_or_else(|err| panic!("{model}: {err}"));
         let ralph = ralph_convert::conversions()
@@ -33,5 +43,21 @@ fn every_fixture_statement_passes_the_xapi_validation() {
         }
         checked += 1;
     }
-    assert!(checked >= 23, "{checked} fixtures");
+    assert_eq!(
+        checked,
+        ralph_convert::conversions().len(),
+        "one fixture per conversion"
+    );
 }
+
+/// Video `interacted` statements ERB emits that none of the three `interacted` statement types
+/// of Ralph's video profile models (closed captions with their language, volume, screen) can
+/// describe: a transcript shown or hidden carries no caption language, a speed change is none
+/// of the three. They keep ERB's shape (documented in docs/conversions.md).
+const UNMODELLED_VIDEO_INTERACTIONS: [&str; 5] = [
+    "hide_transcript",
+    "show_transcript",
+    "edx.video.transcript.hidden",
+    "edx.video.transcript.shown",
+    "speed_change_video",
+];
