@@ -1,7 +1,7 @@
 //! The privacy administration routes: scope, filters, dry runs, pseudonyms, retention.
 
 use axum::http::StatusCode;
-use ralph_core::lrs::{Ifi, LrsStore, Pseudonymizer};
+use ralph_core::lrs::{Ifi, Pseudonymizer};
 use ralph_core::settings::Secret;
 use serde_json::{Value, json};
 
