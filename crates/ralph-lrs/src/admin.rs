@@ -31,20 +31,28 @@ use serde_json::{Value, json};
 use crate::auth::{AuthenticatedUser, Scope};
 use crate::{LrsConfig, LrsError, LrsState};
 
-/// The body of `POST /admin/statements/delete`.
-#[derive(Debug, Deserialize)]
+/// The body of `POST /admin/statements/delete`, also what `ralph lrs delete` gives.
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct DeleteRequest {
-    agent: Option<Value>,
-    verb: Option<String>,
-    activity: Option<String>,
-    registration: Option<String>,
-    since: Option<String>,
-    until: Option<String>,
+pub struct DeleteRequest {
+    /// The agent (JSON, with one IFI), anywhere in the statement.
+    pub agent: Option<Value>,
+    /// The verb id.
+    pub verb: Option<String>,
+    /// The object activity id.
+    pub activity: Option<String>,
+    /// The registration (a UUID).
+    pub registration: Option<String>,
+    /// Stored strictly after (RFC 3339).
+    pub since: Option<String>,
+    /// Stored at or before (RFC 3339).
+    pub until: Option<String>,
+    /// Count only.
     #[serde(default)]
-    dry_run: bool,
+    pub dry_run: bool,
+    /// Also the agent's states and agent profiles.
     #[serde(default)]
-    documents: bool,
+    pub documents: bool,
 }
 
 /// The body of `POST /admin/agents/pseudonymize`.
@@ -91,7 +99,8 @@ fn time(name: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>>, LrsErr
 }
 
 impl DeleteRequest {
-    fn filter(&self) -> Result<DeleteFilter, LrsError> {
+    /// The filter, checked: an empty one, a bad agent, time or registration is `BadRequest`.
+    pub fn filter(&self) -> Result<DeleteFilter, LrsError> {
         let registration = self
             .registration
             .as_deref()
@@ -121,33 +130,30 @@ impl DeleteRequest {
     }
 }
 
-/// `POST /admin/statements/delete`.
-pub(crate) async fn delete_statements(
-    State(state): State<Arc<LrsState>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, LrsError> {
-    let user = admin(&state, &headers).await?;
-    let request: DeleteRequest = parse_body(&body)?;
+/// Runs a deletion request on `target` of `store` as `who`, and logs it (who, target, filter
+/// with the agent redacted, counts).
+pub async fn execute_delete(
+    store: &dyn ralph_core::lrs::LrsStore,
+    who: &str,
+    target: Option<&str>,
+    request: &DeleteRequest,
+) -> Result<DeleteReport, LrsError> {
     let filter = request.filter()?;
-    let target = user.target.as_deref();
-    let mut report = state
-        .store()
+    let mut report = store
         .delete_statements(target, &filter, request.dry_run)
         .await?;
     if request.documents
         && let Some(agent) = &filter.agent
     {
         report.documents = Some(
-            state
-                .store()
+            store
                 .delete_agent_documents(target, agent, request.dry_run)
                 .await?,
         );
     }
     tracing::info!(
         target: "ralph",
-        user = %user.username,
+        user = %who,
         target_set = target.unwrap_or_default(),
         filter = %filter.describe(),
         dry_run = request.dry_run,
@@ -156,6 +162,24 @@ pub(crate) async fn delete_statements(
         documents = report.documents.unwrap_or_default(),
         "statements deleted"
     );
+    Ok(report)
+}
+
+/// `POST /admin/statements/delete`.
+pub(crate) async fn delete_statements(
+    State(state): State<Arc<LrsState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, LrsError> {
+    let user = admin(&state, &headers).await?;
+    let request: DeleteRequest = parse_body(&body)?;
+    let report = execute_delete(
+        state.store().as_ref(),
+        &user.username,
+        user.target.as_deref(),
+        &request,
+    )
+    .await?;
     Ok(axum::Json(report).into_response())
 }
 
@@ -169,6 +193,38 @@ pub fn pseudonymizer(config: &LrsConfig) -> Result<Pseudonymizer, LrsError> {
     Pseudonymizer::new(key.expose(), &config.lrs_pseudonym_homepage).map_err(LrsError::from)
 }
 
+/// Replaces `agent` by its pseudonym in `target` of `store` as `who`, and logs it; returns
+/// `{"matched", "pseudonymized", "pseudonym"}`.
+pub async fn execute_pseudonymize(
+    store: &dyn ralph_core::lrs::LrsStore,
+    pseudonymizer: &Pseudonymizer,
+    who: &str,
+    target: Option<&str>,
+    agent: &Value,
+    dry_run: bool,
+) -> Result<Value, LrsError> {
+    let agent = agent_ifi(agent)?;
+    let pseudonym = pseudonymizer.pseudonym(&agent);
+    let matched = store
+        .pseudonymize(target, &agent, &pseudonym, dry_run)
+        .await?;
+    let pseudonymized = if dry_run { 0 } else { matched };
+    tracing::info!(
+        target: "ralph",
+        user = %who,
+        target_set = target.unwrap_or_default(),
+        dry_run,
+        matched,
+        pseudonymized,
+        "agent pseudonymized"
+    );
+    Ok(json!({
+        "matched": matched,
+        "pseudonymized": pseudonymized,
+        "pseudonym": pseudonym.to_json(),
+    }))
+}
+
 /// `POST /admin/agents/pseudonymize`.
 pub(crate) async fn pseudonymize(
     State(state): State<Arc<LrsState>>,
@@ -177,29 +233,17 @@ pub(crate) async fn pseudonymize(
 ) -> Result<Response, LrsError> {
     let user = admin(&state, &headers).await?;
     let request: PseudonymizeRequest = parse_body(&body)?;
-    let agent = agent_ifi(&request.agent)?;
-    let pseudonym = pseudonymizer(state.config())?.pseudonym(&agent);
-    let target = user.target.as_deref();
-    let matched = state
-        .store()
-        .pseudonymize(target, &agent, &pseudonym, request.dry_run)
-        .await?;
-    let pseudonymized = if request.dry_run { 0 } else { matched };
-    tracing::info!(
-        target: "ralph",
-        user = %user.username,
-        target_set = target.unwrap_or_default(),
-        dry_run = request.dry_run,
-        matched,
-        pseudonymized,
-        "agent pseudonymized"
-    );
-    Ok(axum::Json(json!({
-        "matched": matched,
-        "pseudonymized": pseudonymized,
-        "pseudonym": pseudonym.to_json(),
-    }))
-    .into_response())
+    let pseudonymizer = pseudonymizer(state.config())?;
+    let answer = execute_pseudonymize(
+        state.store().as_ref(),
+        &pseudonymizer,
+        &user.username,
+        user.target.as_deref(),
+        &request.agent,
+        request.dry_run,
+    )
+    .await?;
+    Ok(axum::Json(answer).into_response())
 }
 
 /// The targets a retention purge goes through: the default one and those of the credentials
@@ -218,13 +262,20 @@ fn retention_targets(config: &LrsConfig) -> Vec<Option<String>> {
     targets
 }
 
-/// Deletes (counts, on a dry run) the statements stored more than `days` days ago in every
-/// target of the LRS, logging the counts per target; returns the total report.
-pub async fn purge_older_than(state: &LrsState, days: u32, dry_run: bool) -> DeleteReport {
-    let cutoff = Utc::now() - chrono::Duration::days(i64::from(days));
+/// Deletes (counts, on a dry run) the statements stored at or before `now - age` in `targets`
+/// (`None`: the default target and those of the credentials file), logging the counts per
+/// target; returns the totals, or the first error once every target was tried.
+pub async fn purge_older_than(
+    state: &LrsState,
+    age: chrono::Duration,
+    targets: Option<Vec<Option<String>>>,
+    dry_run: bool,
+) -> Result<DeleteReport, LrsError> {
+    let cutoff = Utc::now() - age;
     let filter = DeleteFilter::stored_until(cutoff);
     let mut total = DeleteReport::default();
-    for target in retention_targets(state.config()) {
+    let mut failure = None;
+    for target in targets.unwrap_or_else(|| retention_targets(state.config())) {
         match state
             .store()
             .delete_statements(target.as_deref(), &filter, dry_run)
@@ -243,14 +294,20 @@ pub async fn purge_older_than(state: &LrsState, days: u32, dry_run: bool) -> Del
                 total.matched += report.matched;
                 total.deleted += report.deleted;
             }
-            Err(err) => tracing::error!(
-                target: "ralph",
-                target_set = target.as_deref().unwrap_or_default(),
-                "retention purge failed: {err}"
-            ),
+            Err(err) => {
+                tracing::error!(
+                    target: "ralph",
+                    target_set = target.as_deref().unwrap_or_default(),
+                    "retention purge failed: {err}"
+                );
+                failure.get_or_insert(err);
+            }
         }
     }
-    total
+    match failure {
+        Some(err) => Err(err.into()),
+        None => Ok(total),
+    }
 }
 
 /// Purges statements older than `LRS_RETENTION_DAYS` now and every hour, forever; returns at
@@ -262,6 +319,8 @@ pub async fn run_retention(state: Arc<LrsState>) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
     loop {
         every.tick().await;
-        purge_older_than(&state, days, false).await;
+        // Failures are logged per target; the next hour tries again.
+        let _ =
+            purge_older_than(&state, chrono::Duration::days(i64::from(days)), None, false).await;
     }
 }

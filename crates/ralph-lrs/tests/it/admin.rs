@@ -228,9 +228,15 @@ async fn retention_purges_old_statements_in_every_target() {
         .await
         .expect("insert t1");
     seed(&lrs).await; // 1 and 2 exist: only 3 is new, stored now.
-    let report = ralph_lrs::admin::purge_older_than(&lrs.state, 30, true).await;
+    let report =
+        ralph_lrs::admin::purge_older_than(&lrs.state, chrono::Duration::days(30), None, true)
+            .await
+            .expect("purge");
     assert_eq!((report.matched, report.deleted), (3, 0));
-    let report = ralph_lrs::admin::purge_older_than(&lrs.state, 30, false).await;
+    let report =
+        ralph_lrs::admin::purge_older_than(&lrs.state, chrono::Duration::days(30), None, false)
+            .await
+            .expect("purge");
     assert_eq!((report.matched, report.deleted), (3, 3));
     assert_eq!(count(&lrs, "").await, 1);
     assert!(
