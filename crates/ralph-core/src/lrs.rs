@@ -21,6 +21,11 @@
 //!   while the time filters apply to the statement itself.
 //! - **Targets**: every call takes an optional target (the authenticated user's `target`, for
 //!   multitenancy); targets are disjoint sets of statements.
+//! - **Deletion and pseudonymisation** ([`privacy`]): [`LrsStore::delete_statements`] deletes
+//!   what a [`DeleteFilter`] matches (voided statements too) with the attachments nothing else
+//!   references, [`LrsStore::pseudonymize`] replaces an agent by its [`Pseudonymizer`] account
+//!   in every position and re-indexes it; each statement is always whole or gone, and running
+//!   a request again finishes an interrupted one.
 //!
 //! The helpers ([`Ifi`], [`statement_agents`], [`statement_activities`], [`voided_target`],
 //! [`equivalent`], [`StatementQuery::matches`]) let database stores index statements and let
