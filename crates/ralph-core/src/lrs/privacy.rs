@@ -12,7 +12,7 @@
 //! - [`statement_attachments`] names the attachments a statement references, which go with it
 //!   when no other statement references them.
 //!
-//! Stores implement [`LrsStore::delete_statements`](super::LrsStore::delete_statements),
+//! Stores implement [`LrsStore::delete_statements`],
 //! [`pseudonymize`](super::LrsStore::pseudonymize) and
 //! [`delete_agent_documents`](super::LrsStore::delete_agent_documents); [`matching_statements`]
 //! finds what a filter matches through the query methods every store has, for stores without a
