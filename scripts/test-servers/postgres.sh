@@ -15,3 +15,4 @@ su postgres -c "psql -qAt -c \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/
 su postgres -c "psql -qAt -c \"SELECT 1 FROM pg_database WHERE datname = 'ralph'\"" | grep -q 1 \
   || su postgres -c "createdb ralph"
 echo "export RALPH_TEST_POSTGRES_URL=postgres://postgres:postgres@127.0.0.1:5432/ralph"
+echo "export RALPH_TEST_POSTGRES_PRIVATE=$(cd "$(dirname "$0")" && pwd)/postgres-private.sh"

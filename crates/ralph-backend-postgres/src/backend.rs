@@ -446,10 +446,8 @@ impl Readable for PostgresBackend {
             .zip(statement.params())
             .map(|(value, ty)| sql_param(value, ty))
             .collect::<Result<Vec<_>>>()?;
-        let refs: Vec<&(dyn ToSql + Sync)> =
-            params.iter().map(|p| &**p as &(dyn ToSql + Sync)).collect();
         client
-            .execute(&statement, &refs)
+            .execute(&statement, &crate::store::param_refs(&params))
             .await
             .map_err(|e| self.error(e))?;
         let backend = self.clone();

@@ -9,40 +9,12 @@
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use ralph_core::Result;
+use ralph_core::lrs::sql::{document_key_params, document_scope_params};
 use ralph_core::lrs::{
     Attachment, Document, DocumentKey, DocumentScope, Precondition, precondition_failed,
 };
 
 use crate::store::{PostgresStore, lock_key};
-
-const KEY_WHERE: &str = "target = $1 AND kind = $2 AND activity = $3 AND agent = $4 \
-                         AND registration = $5 AND id = $6";
-
-/// `$5` is the registration, `''` for every registration.
-const SCOPE_WHERE: &str = "target = $1 AND kind = $2 AND activity = $3 AND agent = $4 \
-                           AND ($5 = '' OR registration = $5)";
-
-fn key_columns(target: &str, key: &DocumentKey) -> [String; 6] {
-    let scope = &key.scope;
-    [
-        target.to_owned(),
-        scope.kind.as_str().to_owned(),
-        scope.activity_key().to_owned(),
-        scope.agent_key(),
-        scope.registration_key().to_owned(),
-        key.id.clone(),
-    ]
-}
-
-fn scope_columns(target: &str, scope: &DocumentScope) -> [String; 5] {
-    [
-        target.to_owned(),
-        scope.kind.as_str().to_owned(),
-        scope.activity_key().to_owned(),
-        scope.agent_key(),
-        scope.registration_key().to_owned(),
-    ]
-}
 
 impl PostgresStore {
     /// The document `key` of `target`.
@@ -51,13 +23,10 @@ impl PostgresStore {
         target: &str,
         key: &DocumentKey,
     ) -> Result<Option<Document>> {
-        let [t, k, a, g, r, i] = key_columns(target, key);
+        let [t, k, a, g, r, i] = document_key_params(target, key);
         let client = self.client().await?;
         let prepared = client
-            .prepare_cached(&format!(
-                "SELECT content, content_type, etag, updated FROM {} WHERE {KEY_WHERE}",
-                self.tables.documents
-            ))
+            .prepare_cached(&self.document_sql.get)
             .await
             .map_err(|e| self.error(e))?;
         let row = client
@@ -80,19 +49,24 @@ impl PostgresStore {
         document: Option<&Document>,
         precondition: &Precondition,
     ) -> Result<()> {
-        let [t, k, a, g, r, i] = key_columns(target, key);
-        let documents = &self.tables.documents;
+        let [t, k, a, g, r, i] = document_key_params(target, key);
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.error(e))?;
-        let lock = lock_key(&["ralph-lrs-document", documents, &t, &k, &a, &g, &r, &i]);
+        let lock = lock_key(&[
+            "ralph-lrs-document",
+            &self.tables.documents,
+            &t,
+            &k,
+            &a,
+            &g,
+            &r,
+            &i,
+        ]);
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock])
             .await
             .map_err(|e| self.error(e))?;
         let stored = tx
-            .query_opt(
-                &format!("SELECT etag FROM {documents} WHERE {KEY_WHERE}"),
-                &[&t, &k, &a, &g, &r, &i],
-            )
+            .query_opt(&self.document_sql.etag, &[&t, &k, &a, &g, &r, &i])
             .await
             .map_err(|e| self.error(e))?
             .map(|row| row.get::<_, String>(0));
@@ -102,14 +76,7 @@ impl PostgresStore {
         match document {
             Some(d) => {
                 tx.execute(
-                    &format!(
-                        "INSERT INTO {documents} (target, kind, activity, agent, registration, \
-                         id, content, content_type, etag, updated) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                         ON CONFLICT (target, kind, activity, agent, registration, id) DO UPDATE \
-                         SET content = excluded.content, content_type = excluded.content_type, \
-                         etag = excluded.etag, updated = excluded.updated"
-                    ),
+                    &self.document_sql.upsert,
                     &[
                         &t,
                         &k,
@@ -127,12 +94,9 @@ impl PostgresStore {
                 .map_err(|e| self.error(e))?;
             }
             None => {
-                tx.execute(
-                    &format!("DELETE FROM {documents} WHERE {KEY_WHERE}"),
-                    &[&t, &k, &a, &g, &r, &i],
-                )
-                .await
-                .map_err(|e| self.error(e))?;
+                tx.execute(&self.document_sql.delete, &[&t, &k, &a, &g, &r, &i])
+                    .await
+                    .map_err(|e| self.error(e))?;
             }
         }
         tx.commit().await.map_err(|e| self.error(e))
@@ -145,14 +109,10 @@ impl PostgresStore {
         scope: &DocumentScope,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<String>> {
-        let [t, k, a, g, r] = scope_columns(target, scope);
+        let [t, k, a, g, r] = document_scope_params(target, scope);
         let client = self.client().await?;
         let prepared = client
-            .prepare_cached(&format!(
-                "SELECT DISTINCT id FROM {} WHERE {SCOPE_WHERE} \
-                 AND ($6::timestamptz IS NULL OR updated > $6) ORDER BY id",
-                self.tables.documents
-            ))
+            .prepare_cached(&self.document_sql.ids)
             .await
             .map_err(|e| self.error(e))?;
         let rows = client
@@ -164,13 +124,10 @@ impl PostgresStore {
 
     /// Deletes every document in `scope` of `target`.
     pub(crate) async fn delete_scope(&self, target: &str, scope: &DocumentScope) -> Result<u64> {
-        let [t, k, a, g, r] = scope_columns(target, scope);
+        let [t, k, a, g, r] = document_scope_params(target, scope);
         let client = self.client().await?;
         client
-            .execute(
-                &format!("DELETE FROM {} WHERE {SCOPE_WHERE}", self.tables.documents),
-                &[&t, &k, &a, &g, &r],
-            )
+            .execute(&self.document_sql.delete_scope, &[&t, &k, &a, &g, &r])
             .await
             .map_err(|e| self.error(e))
     }
@@ -180,11 +137,7 @@ impl PostgresStore {
         let client = self.client().await?;
         client
             .execute(
-                &format!(
-                    "INSERT INTO {} (sha2, content_type, content) VALUES ($1, $2, $3) \
-                     ON CONFLICT (sha2) DO NOTHING",
-                    self.tables.attachments
-                ),
+                &self.document_sql.keep_attachment,
                 &[
                     &attachment.sha2,
                     &attachment.content_type,
@@ -200,13 +153,7 @@ impl PostgresStore {
     pub(crate) async fn find_attachment(&self, sha2: &str) -> Result<Option<Attachment>> {
         let client = self.client().await?;
         let row = client
-            .query_opt(
-                &format!(
-                    "SELECT content_type, content FROM {} WHERE sha2 = $1",
-                    self.tables.attachments
-                ),
-                &[&sha2],
-            )
+            .query_opt(&self.document_sql.attachment, &[&sha2])
             .await
             .map_err(|e| self.error(e))?;
         Ok(row.map(|row| Attachment {

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Object, Pool};
+use ralph_core::lrs::sql::{self, Dialect, DocumentSql, SqlParam, SqlQuery, StatementTables};
 use ralph_core::lrs::{
     Attachment, DeleteFilter, DeleteReport, Document, DocumentKey, DocumentScope, FoundStatement,
     Ifi, LrsStore, Precondition, Relation, StatementPage, StatementQuery, equivalent,
@@ -132,6 +133,29 @@ impl Tables {
     }
 }
 
+/// Shared-SQL parameters as PostgreSQL binds them.
+fn bound_all(params: Vec<SqlParam>) -> Vec<Box<dyn ToSql + Sync + Send>> {
+    params
+        .into_iter()
+        .map(|param| -> Box<dyn ToSql + Sync + Send> {
+            match param {
+                SqlParam::Text(text) => Box::new(text),
+                SqlParam::Integer(n) => Box::new(n),
+                SqlParam::Time(at) => Box::new(at),
+                SqlParam::NoTime => Box::new(None::<DateTime<Utc>>),
+            }
+        })
+        .collect()
+}
+
+/// The parameters of [`bound_all`], as `tokio-postgres` takes them.
+pub(crate) fn param_refs(params: &[Box<dyn ToSql + Sync + Send>]) -> Vec<&(dyn ToSql + Sync)> {
+    params
+        .iter()
+        .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+        .collect()
+}
+
 /// A stable 64-bit FNV-1a hash, the key of a transaction-level advisory lock.
 pub(crate) fn lock_key(parts: &[&str]) -> i64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -155,6 +179,8 @@ pub struct PostgresStore {
     url: SecretUrl,
     pool: Pool,
     pub(crate) tables: Tables,
+    /// The document queries on [`Tables::documents`] and [`Tables::attachments`].
+    pub(crate) document_sql: DocumentSql,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -197,6 +223,11 @@ impl PostgresStore {
         let store = Self {
             url: settings.connection_string,
             pool,
+            document_sql: DocumentSql::new(
+                Dialect::Postgres,
+                &tables.documents,
+                &tables.attachments,
+            ),
             tables,
         };
         store.create_tables().await?;
@@ -206,6 +237,15 @@ impl PostgresStore {
     /// The prefix of the store's tables.
     pub fn table_prefix(&self) -> &str {
         &self.tables.prefix
+    }
+
+    /// The statement tables, as the shared SQL names them.
+    fn statement_tables(&self) -> StatementTables<'_> {
+        StatementTables {
+            statements: &self.tables.statements,
+            agents: &self.tables.agents,
+            activities: &self.tables.activities,
+        }
     }
 
     pub(crate) async fn client(&self) -> Result<Object> {
@@ -534,98 +574,17 @@ impl PostgresStore {
     }
 
     async fn query_page(&self, target: &str, query: &StatementQuery) -> Result<StatementPage> {
-        let Tables {
-            statements,
-            agents,
-            activities,
-            ..
-        } = &self.tables;
-        let mut params: Vec<Box<dyn ToSql + Sync + Send>> = vec![Box::new(target.to_owned())];
-        let mut sql = format!(
-            "SELECT s.seq, s.body FROM {statements} s WHERE s.target = $1 AND NOT s.voided"
-        );
-        let mut bind = |sql: &mut String, condition: &str, value: Box<dyn ToSql + Sync + Send>| {
-            params.push(value);
-            sql.push_str(&condition.replace('?', &format!("${}", params.len())));
-        };
-        if let Some(verb) = &query.verb {
-            bind(&mut sql, " AND s.verb = ?", Box::new(verb.clone()));
-        }
-        if let Some(registration) = &query.registration {
-            bind(
-                &mut sql,
-                " AND s.registration = ?",
-                Box::new(registration.to_ascii_lowercase()),
-            );
-        }
-        if let Some(authority) = &query.authority {
-            bind(&mut sql, " AND s.authority = ?", Box::new(authority.key()));
-        }
-        if let Some(since) = query.since {
-            bind(&mut sql, " AND s.stored > ?", Box::new(since));
-        }
-        if let Some(until) = query.until {
-            bind(&mut sql, " AND s.stored <= ?", Box::new(until));
-        }
-        if let Some(agent) = &query.agent {
-            let direct = if query.related_agents {
-                ""
-            } else {
-                " AND direct"
-            };
-            bind(
-                &mut sql,
-                &format!(" AND s.seq IN (SELECT seq FROM {agents} WHERE ifi = ?{direct})"),
-                Box::new(agent.key()),
-            );
-        }
-        if let Some(activity) = &query.activity {
-            let direct = if query.related_activities {
-                ""
-            } else {
-                " AND direct"
-            };
-            bind(
-                &mut sql,
-                &format!(" AND s.seq IN (SELECT seq FROM {activities} WHERE iri = ?{direct})"),
-                Box::new(activity.clone()),
-            );
-        }
-        if let Some(cursor) = &query.cursor {
-            let after: i64 = cursor
-                .parse()
-                .map_err(|_| Error::invalid_input(format!("invalid cursor `{cursor}`")))?;
-            let condition = if query.ascending {
-                " AND s.seq > ?"
-            } else {
-                " AND s.seq < ?"
-            };
-            bind(&mut sql, condition, Box::new(after));
-        }
+        let SqlQuery { sql, params } =
+            sql::statement_page(Dialect::Postgres, self.statement_tables(), target, query)?;
+        let params = bound_all(params);
         let limit = query.limit.max(1);
-        // One more row than asked tells whether a next page exists, so a full last page gets no
-        // cursor (and no empty page follows it).
-        let order = if query.ascending {
-            " ORDER BY s.seq ASC LIMIT ?"
-        } else {
-            " ORDER BY s.seq DESC LIMIT ?"
-        };
-        bind(
-            &mut sql,
-            order,
-            Box::new(i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1),
-        );
         let client = self.client().await?;
         let prepared = client
             .prepare_cached(&sql)
             .await
             .map_err(|e| self.error(e))?;
-        let refs: Vec<&(dyn ToSql + Sync)> = params
-            .iter()
-            .map(|p| p.as_ref() as &(dyn ToSql + Sync))
-            .collect();
         let rows = client
-            .query(&prepared, &refs)
+            .query(&prepared, &param_refs(&params))
             .await
             .map_err(|e| self.error(e))?;
         let mut found: Vec<(i64, Value)> = rows
@@ -663,26 +622,9 @@ impl PostgresStore {
         wanted: usize,
     ) -> Result<Vec<(i64, Value)>> {
         const BATCH: i64 = 500;
-        let statements = &self.tables.statements;
-        let (comparison, order) = if query.ascending {
-            (">", "ASC")
-        } else {
-            ("<", "DESC")
-        };
-        let sql = format!(
-            "SELECT seq, body FROM {statements} WHERE target = $1 AND ref IS NOT NULL \
-             AND NOT voided AND ($2::bigint IS NULL OR seq {comparison} $2) \
-             AND ($3::timestamptz IS NULL OR stored > $3) \
-             AND ($4::timestamptz IS NULL OR stored <= $4) ORDER BY seq {order} LIMIT $5"
-        );
-        let mut after: Option<i64> = match &query.cursor {
-            Some(cursor) => Some(
-                cursor
-                    .parse()
-                    .map_err(|_| Error::invalid_input(format!("invalid cursor `{cursor}`")))?,
-            ),
-            None => None,
-        };
+        let sql =
+            sql::reference_candidates(Dialect::Postgres, self.statement_tables(), query.ascending);
+        let mut after = sql::first_cursor(query)?;
         let mut out = Vec::new();
         loop {
             let rows = {
@@ -691,11 +633,11 @@ impl PostgresStore {
                     .prepare_cached(&sql)
                     .await
                     .map_err(|e| self.error(e))?;
+                let params = bound_all(sql::reference_candidates_params(
+                    target, query, after, BATCH,
+                ));
                 client
-                    .query(
-                        &prepared,
-                        &[&target, &after, &query.since, &query.until, &BATCH],
-                    )
+                    .query(&prepared, &param_refs(&params))
                     .await
                     .map_err(|e| self.error(e))?
             };

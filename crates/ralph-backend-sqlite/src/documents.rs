@@ -7,6 +7,9 @@
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use std::sync::LazyLock;
+
+use ralph_core::lrs::sql::{Dialect, DocumentSql, document_key_params, document_scope_params};
 use ralph_core::lrs::{
     Attachment, Document, DocumentKey, DocumentScope, Precondition, precondition_failed,
 };
@@ -37,21 +40,9 @@ CREATE TABLE IF NOT EXISTS attachments (
 );
 ";
 
-const KEY_WHERE: &str = "target = ?1 AND kind = ?2 AND activity = ?3 AND agent = ?4 \
-                         AND registration = ?5 AND id = ?6";
-
-/// The key columns of `key` in `target`, in the order of [`KEY_WHERE`].
-fn key_columns(target: &str, key: &DocumentKey) -> [String; 6] {
-    let scope = &key.scope;
-    [
-        target.to_owned(),
-        scope.kind.as_str().to_owned(),
-        scope.activity_key().to_owned(),
-        scope.agent_key(),
-        scope.registration_key().to_owned(),
-        key.id.clone(),
-    ]
-}
+/// The document queries of the store's tables.
+static SQL: LazyLock<DocumentSql> =
+    LazyLock::new(|| DocumentSql::new(Dialect::Sqlite, "documents", "attachments"));
 
 fn micros(at: DateTime<Utc>) -> i64 {
     at.timestamp_micros()
@@ -63,9 +54,9 @@ fn from_micros(us: i64) -> DateTime<Utc> {
 
 /// The document `key` of `target`.
 pub(crate) fn get(conn: &Connection, target: &str, key: &DocumentKey) -> Result<Option<Document>> {
-    let columns = key_columns(target, key);
+    let columns = document_key_params(target, key);
     conn.query_row(
-        &format!("SELECT content, content_type, etag, updated_us FROM documents WHERE {KEY_WHERE}"),
+        &SQL.get,
         rusqlite::params_from_iter(columns.iter()),
         |row| {
             Ok(Document {
@@ -82,7 +73,7 @@ pub(crate) fn get(conn: &Connection, target: &str, key: &DocumentKey) -> Result<
 
 fn stored_etag(conn: &Connection, columns: &[String; 6]) -> Result<Option<String>> {
     conn.query_row(
-        &format!("SELECT etag FROM documents WHERE {KEY_WHERE}"),
+        &SQL.etag,
         rusqlite::params_from_iter(columns.iter()),
         |row| row.get(0),
     )
@@ -98,17 +89,13 @@ pub(crate) fn put(
     document: &Document,
     precondition: &Precondition,
 ) -> Result<()> {
-    let columns = key_columns(target, key);
+    let columns = document_key_params(target, key);
     let tx = conn.transaction().map_err(db_error)?;
     if !precondition.holds(stored_etag(&tx, &columns)?.as_deref()) {
         return Err(precondition_failed(key));
     }
     tx.execute(
-        "INSERT INTO documents (target, kind, activity, agent, registration, id, content, \
-         content_type, etag, updated_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
-         ON CONFLICT (target, kind, activity, agent, registration, id) DO UPDATE SET \
-         content = excluded.content, content_type = excluded.content_type, \
-         etag = excluded.etag, updated_us = excluded.updated_us",
+        &SQL.upsert,
         params![
             columns[0],
             columns[1],
@@ -133,31 +120,14 @@ pub(crate) fn delete(
     key: &DocumentKey,
     precondition: &Precondition,
 ) -> Result<()> {
-    let columns = key_columns(target, key);
+    let columns = document_key_params(target, key);
     let tx = conn.transaction().map_err(db_error)?;
     if !precondition.holds(stored_etag(&tx, &columns)?.as_deref()) {
         return Err(precondition_failed(key));
     }
-    tx.execute(
-        &format!("DELETE FROM documents WHERE {KEY_WHERE}"),
-        rusqlite::params_from_iter(columns.iter()),
-    )
-    .map_err(db_error)?;
+    tx.execute(&SQL.delete, rusqlite::params_from_iter(columns.iter()))
+        .map_err(db_error)?;
     tx.commit().map_err(db_error)
-}
-
-/// `?5` is the registration, `''` for every registration.
-const SCOPE_WHERE: &str = "target = ?1 AND kind = ?2 AND activity = ?3 AND agent = ?4 \
-                           AND (?5 = '' OR registration = ?5)";
-
-fn scope_columns(target: &str, scope: &DocumentScope) -> [String; 5] {
-    [
-        target.to_owned(),
-        scope.kind.as_str().to_owned(),
-        scope.activity_key().to_owned(),
-        scope.agent_key(),
-        scope.registration_key().to_owned(),
-    ]
 }
 
 /// The sorted ids in `scope` of `target` updated after `since`.
@@ -167,13 +137,9 @@ pub(crate) fn ids(
     scope: &DocumentScope,
     since: Option<DateTime<Utc>>,
 ) -> Result<Vec<String>> {
-    let [t, k, a, g, r] = scope_columns(target, scope);
-    let since = since.map_or(i64::MIN, micros);
-    let mut statement = conn
-        .prepare_cached(&format!(
-            "SELECT DISTINCT id FROM documents WHERE {SCOPE_WHERE} AND updated_us > ?6 ORDER BY id"
-        ))
-        .map_err(db_error)?;
+    let [t, k, a, g, r] = document_scope_params(target, scope);
+    let since = since.map(micros);
+    let mut statement = conn.prepare_cached(&SQL.ids).map_err(db_error)?;
     let rows = statement
         .query_map(params![t, k, a, g, r, since], |row| row.get(0))
         .map_err(db_error)?;
@@ -183,10 +149,10 @@ pub(crate) fn ids(
 
 /// Deletes every document in `scope` of `target`.
 pub(crate) fn delete_scope(conn: &Connection, target: &str, scope: &DocumentScope) -> Result<u64> {
-    let columns = scope_columns(target, scope);
+    let columns = document_scope_params(target, scope);
     let deleted = conn
         .execute(
-            &format!("DELETE FROM documents WHERE {SCOPE_WHERE}"),
+            &SQL.delete_scope,
             rusqlite::params_from_iter(columns.iter()),
         )
         .map_err(db_error)?;
@@ -196,8 +162,7 @@ pub(crate) fn delete_scope(conn: &Connection, target: &str, scope: &DocumentScop
 /// Keeps `attachment` unless its `sha2` is already kept.
 pub(crate) fn put_attachment(conn: &Connection, attachment: &Attachment) -> Result<()> {
     conn.execute(
-        "INSERT INTO attachments (sha2, content_type, content) VALUES (?1, ?2, ?3) \
-         ON CONFLICT (sha2) DO NOTHING",
+        &SQL.keep_attachment,
         params![
             attachment.sha2,
             attachment.content_type,
@@ -210,17 +175,13 @@ pub(crate) fn put_attachment(conn: &Connection, attachment: &Attachment) -> Resu
 
 /// The attachment with this `sha2`.
 pub(crate) fn attachment(conn: &Connection, sha2: &str) -> Result<Option<Attachment>> {
-    conn.query_row(
-        "SELECT content_type, content FROM attachments WHERE sha2 = ?1",
-        params![sha2],
-        |row| {
-            Ok(Attachment {
-                sha2: sha2.to_owned(),
-                content_type: row.get(0)?,
-                content: Bytes::from(row.get::<_, Vec<u8>>(1)?),
-            })
-        },
-    )
+    conn.query_row(&SQL.attachment, params![sha2], |row| {
+        Ok(Attachment {
+            sha2: sha2.to_owned(),
+            content_type: row.get(0)?,
+            content: Bytes::from(row.get::<_, Vec<u8>>(1)?),
+        })
+    })
     .optional()
     .map_err(db_error)
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use ralph_core::lrs::sql::{self, Dialect, SqlParam, SqlQuery, StatementTables};
 use ralph_core::lrs::{
     Attachment, DeleteFilter, DeleteReport, Document, DocumentKey, DocumentScope, FoundStatement,
     Ifi, LrsStore, Precondition, Relation, StatementPage, StatementQuery, equivalent,
@@ -393,71 +394,11 @@ pub(crate) fn query_page(
     target: &str,
     query: &StatementQuery,
 ) -> Result<StatementPage> {
-    use rusqlite::types::Value as Sql;
-    let mut sql =
-        String::from("SELECT s.seq, s.body FROM statements s WHERE s.target = ? AND s.voided = 0");
-    let mut args: Vec<Sql> = vec![Sql::Text(target.to_owned())];
-    if let Some(verb) = &query.verb {
-        sql.push_str(" AND s.verb = ?");
-        args.push(Sql::Text(verb.clone()));
-    }
-    if let Some(registration) = &query.registration {
-        sql.push_str(" AND s.registration = ?");
-        args.push(Sql::Text(registration.to_ascii_lowercase()));
-    }
-    if let Some(authority) = &query.authority {
-        sql.push_str(" AND s.authority = ?");
-        args.push(Sql::Text(authority.key()));
-    }
-    if let Some(since) = query.since {
-        sql.push_str(" AND s.stored_us > ?");
-        args.push(Sql::Integer(since.timestamp_micros()));
-    }
-    if let Some(until) = query.until {
-        sql.push_str(" AND s.stored_us <= ?");
-        args.push(Sql::Integer(until.timestamp_micros()));
-    }
-    if let Some(agent) = &query.agent {
-        sql.push_str(" AND s.seq IN (SELECT seq FROM statement_agents WHERE ifi = ?");
-        if !query.related_agents {
-            sql.push_str(" AND direct = 1");
-        }
-        sql.push(')');
-        args.push(Sql::Text(agent.key()));
-    }
-    if let Some(activity) = &query.activity {
-        sql.push_str(" AND s.seq IN (SELECT seq FROM statement_activities WHERE iri = ?");
-        if !query.related_activities {
-            sql.push_str(" AND direct = 1");
-        }
-        sql.push(')');
-        args.push(Sql::Text(activity.clone()));
-    }
-    if let Some(cursor) = &query.cursor {
-        let after: i64 = cursor
-            .parse()
-            .map_err(|_| Error::invalid_input(format!("invalid cursor `{cursor}`")))?;
-        sql.push_str(if query.ascending {
-            " AND s.seq > ?"
-        } else {
-            " AND s.seq < ?"
-        });
-        args.push(Sql::Integer(after));
-    }
-    sql.push_str(if query.ascending {
-        " ORDER BY s.seq ASC LIMIT ?"
-    } else {
-        " ORDER BY s.seq DESC LIMIT ?"
-    });
+    let SqlQuery { sql, params } = sql::statement_page(Dialect::Sqlite, TABLES, target, query)?;
     let limit = query.limit.max(1);
-    // One more row than asked tells whether a next page exists, so a full last page gets no
-    // `more` link (and no empty page follows it).
-    args.push(Sql::Integer(
-        i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1,
-    ));
     let mut stmt = conn.prepare_cached(&sql).map_err(db_error)?;
     let rows = stmt
-        .query_map(params_from_iter(args), |row| {
+        .query_map(params_from_iter(params.into_iter().map(bound)), |row| {
             Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
         })
         .map_err(db_error)?;
@@ -490,73 +431,76 @@ pub(crate) fn query_page(
 /// The first `wanted` statements of the page that meet the filters only through the statements
 /// their `StatementRef` targets (those meeting them directly come from the main query).
 ///
-/// Only statements with a `StatementRef` object are read, in page order, from a partial index;
-/// their targets are looked up by id.
+/// Only statements with a `StatementRef` object are read, in page order and in batches, from a
+/// partial index; their targets are looked up by id.
 fn through_references(
     conn: &Connection,
     target: &str,
     query: &StatementQuery,
     wanted: usize,
 ) -> Result<Vec<(i64, Value)>> {
-    use rusqlite::types::Value as Sql;
-    let mut sql = String::from(
-        "SELECT seq, body FROM statements WHERE target = ? AND ref IS NOT NULL AND voided = 0",
-    );
-    let mut args: Vec<Sql> = vec![Sql::Text(target.to_owned())];
-    if let Some(cursor) = &query.cursor {
-        let after: i64 = cursor
-            .parse()
-            .map_err(|_| Error::invalid_input(format!("invalid cursor `{cursor}`")))?;
-        sql.push_str(if query.ascending {
-            " AND seq > ?"
-        } else {
-            " AND seq < ?"
-        });
-        args.push(Sql::Integer(after));
-    }
-    if let Some(since) = query.since {
-        sql.push_str(" AND stored_us > ?");
-        args.push(Sql::Integer(since.timestamp_micros()));
-    }
-    if let Some(until) = query.until {
-        sql.push_str(" AND stored_us <= ?");
-        args.push(Sql::Integer(until.timestamp_micros()));
-    }
-    sql.push_str(if query.ascending {
-        " ORDER BY seq ASC"
-    } else {
-        " ORDER BY seq DESC"
-    });
+    const BATCH: i64 = 500;
+    let sql = sql::reference_candidates(Dialect::Sqlite, TABLES, query.ascending);
     let mut stmt = conn.prepare_cached(&sql).map_err(db_error)?;
-    let mut rows = stmt.query(params_from_iter(args)).map_err(db_error)?;
+    let mut after = sql::first_cursor(query)?;
     let mut out = Vec::new();
-    let mut failure = None;
-    while out.len() < wanted {
-        let Some(row) = rows.next().map_err(db_error)? else {
-            break;
-        };
-        let seq: i64 = row.get(0).map_err(db_error)?;
-        let body: String = row.get(1).map_err(db_error)?;
-        let statement = decode(&body)?;
-        if query.matches(&statement) {
-            continue;
-        }
-        let mut resolve = |id: &str| match get_one(conn, target, id) {
-            Ok(found) => found.map(|f| f.statement),
-            Err(err) => {
-                failure = Some(err);
-                None
+    loop {
+        let params = sql::reference_candidates_params(target, query, after, BATCH);
+        let mut rows = stmt
+            .query(params_from_iter(params.into_iter().map(bound)))
+            .map_err(db_error)?;
+        let mut read = 0;
+        while let Some(row) = rows.next().map_err(db_error)? {
+            read += 1;
+            let seq: i64 = row.get(0).map_err(db_error)?;
+            let body: String = row.get(1).map_err(db_error)?;
+            after = Some(seq);
+            let statement = decode(&body)?;
+            if query.matches(&statement) {
+                continue;
             }
-        };
-        if query.matches_through_references(&statement, &mut resolve) {
-            out.push((seq, statement));
+            let mut failure = None;
+            let mut resolve = |id: &str| match get_one(conn, target, id) {
+                Ok(found) => found.map(|f| f.statement),
+                Err(err) => {
+                    failure = Some(err);
+                    None
+                }
+            };
+            let matched = query.matches_through_references(&statement, &mut resolve);
+            if let Some(err) = failure {
+                return Err(err);
+            }
+            if matched {
+                out.push((seq, statement));
+                if out.len() >= wanted {
+                    return Ok(out);
+                }
+            }
         }
-        if let Some(err) = failure.take() {
-            return Err(err);
+        if read < BATCH {
+            return Ok(out);
         }
     }
-    Ok(out)
 }
+
+/// A shared-SQL parameter as SQLite binds it (times as microseconds).
+fn bound(param: SqlParam) -> rusqlite::types::Value {
+    use rusqlite::types::Value as Sql;
+    match param {
+        SqlParam::Text(text) => Sql::Text(text),
+        SqlParam::Integer(n) => Sql::Integer(n),
+        SqlParam::Time(at) => Sql::Integer(at.timestamp_micros()),
+        SqlParam::NoTime => Sql::Null,
+    }
+}
+
+/// The statement tables, as the shared SQL names them.
+const TABLES: StatementTables<'static> = StatementTables {
+    statements: "statements",
+    agents: "statement_agents",
+    activities: "statement_activities",
+};
 
 fn get_one(conn: &Connection, target: &str, id: &str) -> Result<Option<FoundStatement>> {
     let row: Option<(String, bool)> = conn

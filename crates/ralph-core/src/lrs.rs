@@ -33,6 +33,7 @@
 
 mod documents;
 pub mod privacy;
+pub mod sql;
 
 pub use privacy::{DeleteFilter, DeleteReport, Pseudonymizer};
 

@@ -286,3 +286,128 @@ async fn a_connection_killed_mid_write_reports_what_was_committed() {
     assert_eq!(u64::try_from(stored).expect("count"), written, "{err}");
     assert!((10_000..2_000_000).contains(&written), "{written}");
 }
+
+/// A private cluster (see `scripts/test-servers/postgres-private.sh`), removed on drop.
+struct PrivateCluster {
+    script: String,
+    dir: std::path::PathBuf,
+    port: u16,
+}
+
+impl PrivateCluster {
+    fn run(&self, args: &[&str]) {
+        let status = std::process::Command::new("bash")
+            .arg(&self.script)
+            .args(args)
+            .status()
+            .expect("run postgres-private.sh");
+        assert!(status.success(), "postgres-private.sh {args:?} failed");
+    }
+
+    fn start(&self) {
+        let dir = self.dir.to_string_lossy().into_owned();
+        self.run(&["start", &dir, &self.port.to_string()]);
+    }
+
+    fn kill(&self) {
+        self.run(&["kill", &self.dir.to_string_lossy()]);
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("bash")
+            .arg(&self.script)
+            .args(["stop", &self.dir.to_string_lossy()])
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The server process itself is killed (SIGKILL, postmaster and backends) mid-write: the error
+/// says how many records were committed and, after crash recovery, exactly those are there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_mid_write_keeps_every_committed_record() {
+    let Some(script) = ralph_testkit::server_url("RALPH_TEST_POSTGRES_PRIVATE") else {
+        return;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    // Under the shared temporary directory, which the `postgres` system user can enter.
+    let cluster = PrivateCluster {
+        script,
+        dir: std::env::temp_dir().join(format!("ralph-pg-kill-{}", std::process::id())),
+        port,
+    };
+    cluster.start();
+    let settings = PostgresSettings {
+        connection_string: SecretUrl::new(cluster.url()),
+        default_chunk_size: 2_000,
+        ..Default::default()
+    };
+    let backend = PostgresBackend::connect(settings).await.expect("connect");
+    let writer = tokio::spawn(async move {
+        backend
+            .write(
+                ralph_testkit::generated_lines(2_000_000),
+                WriteOptions {
+                    target: Some("events".to_owned()),
+                    ..Default::default()
+                },
+            )
+            .await
+    });
+    let observe = || async {
+        let (client, connection) = tokio_postgres::connect(&cluster.url(), tokio_postgres::NoTls)
+            .await
+            .expect("observer");
+        tokio::spawn(connection);
+        client
+    };
+    let client = observe().await;
+    let started = std::time::Instant::now();
+    loop {
+        let committed: i64 = match client.query_one("SELECT count(*) FROM events", &[]).await {
+            Ok(row) => row.get(0),
+            Err(_) => 0, // the table is created by the first write
+        };
+        if committed >= 10_000 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the write does not progress"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(client);
+    cluster.kill();
+    let err = tokio::time::timeout(Duration::from_secs(60), writer)
+        .await
+        .expect("the write ends once its server is gone")
+        .expect("writer task")
+        .expect_err("the write loses its server");
+    assert!(
+        err.to_string().contains(&format!("127.0.0.1:{port}")),
+        "{err}"
+    );
+    let written = err
+        .written()
+        .expect("the error says how many records were committed");
+    assert!((10_000..2_000_000).contains(&written), "{err}");
+
+    cluster.start();
+    let client = observe().await;
+    let stored: i64 = client
+        .query_one("SELECT count(*) FROM events", &[])
+        .await
+        .expect("count after recovery")
+        .get(0);
+    assert_eq!(u64::try_from(stored).expect("count"), written, "{err}");
+}
