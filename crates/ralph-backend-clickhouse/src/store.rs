@@ -27,6 +27,9 @@ use crate::documents::{
     documents_table_sql, live, scope_condition,
 };
 
+#[path = "privacy.rs"]
+mod privacy;
+
 /// A stored statement, as the insert checks read it.
 #[derive(Debug, Row, Deserialize)]
 struct StoredRow {
@@ -806,6 +809,31 @@ impl LrsStore for ClickHouseStore {
             .collect();
         self.append_documents(rows).await?;
         Ok(count)
+    }
+
+    async fn remove_statements(&self, target: Option<&str>, ids: &[String]) -> Result<u64> {
+        self.remove_by_ids(target, ids).await
+    }
+
+    async fn replace_statements(
+        &self,
+        target: Option<&str>,
+        statements: Vec<Value>,
+    ) -> Result<u64> {
+        self.replace_by_ids(target, statements).await
+    }
+
+    async fn remove_unreferenced_attachments(&self, sha2s: &[String]) -> Result<u64> {
+        self.remove_attachments_unused(sha2s).await
+    }
+
+    async fn delete_agent_documents(
+        &self,
+        target: Option<&str>,
+        agent: &ralph_core::lrs::Ifi,
+        dry_run: bool,
+    ) -> Result<u64> {
+        self.delete_documents_of(target, agent, dry_run).await
     }
 
     async fn put_attachment(&self, attachment: Attachment) -> Result<()> {

@@ -109,11 +109,11 @@ struct StoredAttachment {
 }
 
 impl EsStore {
-    fn documents_index(&self, target: Option<&str>) -> String {
+    pub(crate) fn documents_index(&self, target: Option<&str>) -> String {
         format!("{}-documents", self.target_index(target))
     }
 
-    fn attachments_index(&self) -> String {
+    pub(crate) fn attachments_index(&self) -> String {
         format!("{}-attachments", self.settings.default_index)
     }
 

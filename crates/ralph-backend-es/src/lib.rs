@@ -53,6 +53,7 @@
 mod backend;
 mod client;
 mod documents;
+mod privacy;
 mod query;
 mod settings;
 mod store;

@@ -42,7 +42,7 @@ fn mapping() -> Value {
 }
 
 /// The document of a statement.
-fn document(statement: &Value, id: &str, voided: bool) -> Value {
+pub(crate) fn document(statement: &Value, id: &str, voided: bool) -> Value {
     // Statements written without `stored` are ordered by their time of insertion.
     let stored = stored_at(statement).unwrap_or_else(Utc::now);
     let text = |pointer: &str| statement.pointer(pointer).and_then(Value::as_str);
@@ -84,7 +84,7 @@ fn placeholder(id: &str) -> Value {
 
 /// A stored document, as a realtime get sees it.
 #[derive(Debug, Clone, Deserialize)]
-struct StoredDoc {
+pub(crate) struct StoredDoc {
     #[serde(rename = "_id")]
     id: String,
     #[serde(default)]
@@ -94,16 +94,16 @@ struct StoredDoc {
     #[serde(rename = "_primary_term")]
     primary_term: Option<u64>,
     #[serde(rename = "_source")]
-    source: Option<StoredSource>,
+    pub(crate) source: Option<StoredSource>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-struct StoredSource {
+pub(crate) struct StoredSource {
     statement: Option<Value>,
     #[serde(default)]
     voids: Option<String>,
     #[serde(default)]
-    voided: bool,
+    pub(crate) voided: bool,
 }
 
 impl StoredDoc {
@@ -257,7 +257,11 @@ impl EsStore {
     }
 
     /// The documents of `ids` in `index` (realtime), by id.
-    async fn lookup(&self, index: &str, ids: &[&str]) -> Result<HashMap<String, StoredDoc>> {
+    pub(crate) async fn lookup(
+        &self,
+        index: &str,
+        ids: &[&str],
+    ) -> Result<HashMap<String, StoredDoc>> {
         #[derive(Deserialize)]
         struct Docs {
             docs: Vec<StoredDoc>,
@@ -291,7 +295,11 @@ impl EsStore {
     }
 
     /// Sends `lines` to `_bulk` and returns the status and error of each operation.
-    async fn bulk(&self, index: &str, body: BytesMut) -> Result<Vec<(u16, Option<Value>)>> {
+    pub(crate) async fn bulk(
+        &self,
+        index: &str,
+        body: BytesMut,
+    ) -> Result<Vec<(u16, Option<Value>)>> {
         #[derive(Deserialize)]
         struct Answer {
             items: Vec<HashMap<String, Item>>,
@@ -776,6 +784,31 @@ impl LrsStore for EsStore {
             .source
             .and_then(|s| s.statement)
             .map(|statement| FoundStatement { statement, voided }))
+    }
+
+    async fn remove_statements(&self, target: Option<&str>, ids: &[String]) -> Result<u64> {
+        self.remove_by_ids(target, ids).await
+    }
+
+    async fn replace_statements(
+        &self,
+        target: Option<&str>,
+        statements: Vec<Value>,
+    ) -> Result<u64> {
+        self.replace_by_ids(target, statements).await
+    }
+
+    async fn remove_unreferenced_attachments(&self, sha2s: &[String]) -> Result<u64> {
+        self.remove_attachments_unused(sha2s).await
+    }
+
+    async fn delete_agent_documents(
+        &self,
+        target: Option<&str>,
+        agent: &Ifi,
+        dry_run: bool,
+    ) -> Result<u64> {
+        self.delete_documents_of(target, agent, dry_run).await
     }
 
     async fn document(&self, target: Option<&str>, key: &DocumentKey) -> Result<Option<Document>> {

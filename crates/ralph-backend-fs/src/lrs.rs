@@ -14,11 +14,12 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 mod documents;
+mod privacy;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ralph_core::lrs::{
-    Attachment, Document, DocumentKey, DocumentScope, FoundStatement, LrsStore, Precondition,
+    Attachment, Document, DocumentKey, DocumentScope, FoundStatement, Ifi, LrsStore, Precondition,
     StatementPage, StatementQuery, VOIDED_VERB, equivalent, referenced_statement, statement_id,
     voided_target,
 };
@@ -553,6 +554,47 @@ impl LrsStore for FsLrsStore {
         let sha2 = sha2.to_owned();
         self.blocking(move |inner| inner.attachments().get(&sha2))
             .await
+    }
+
+    async fn remove_statements(&self, target: Option<&str>, ids: &[String]) -> Result<u64> {
+        let _guard = self.write_lock.lock().await;
+        let (target, ids) = (target.map(str::to_owned), ids.to_vec());
+        self.blocking(move |inner| inner.remove_statements(target.as_deref(), &ids))
+            .await
+    }
+
+    async fn replace_statements(
+        &self,
+        target: Option<&str>,
+        statements: Vec<Value>,
+    ) -> Result<u64> {
+        let _guard = self.write_lock.lock().await;
+        let target = target.map(str::to_owned);
+        self.blocking(move |inner| inner.replace_statements(target.as_deref(), statements))
+            .await
+    }
+
+    async fn remove_unreferenced_attachments(&self, sha2s: &[String]) -> Result<u64> {
+        let _guard = self.write_lock.lock().await;
+        let sha2s = sha2s.to_vec();
+        self.blocking(move |inner| inner.remove_unreferenced_attachments(&sha2s))
+            .await
+    }
+
+    async fn delete_agent_documents(
+        &self,
+        target: Option<&str>,
+        agent: &Ifi,
+        dry_run: bool,
+    ) -> Result<u64> {
+        let _guard = self.write_lock.lock().await;
+        let (target, agent) = (target.map(str::to_owned), agent.key());
+        self.blocking(move |inner| {
+            inner
+                .documents(target.as_deref())?
+                .delete_agent(&agent, dry_run)
+        })
+        .await
     }
 }
 

@@ -247,6 +247,35 @@ impl Documents {
             .deleted_count)
     }
 
+    /// Deletes (counts, on a dry run) the states and agent profiles of `agent` (an IFI key)
+    /// in `target`.
+    pub(crate) async fn delete_agent(
+        &self,
+        target: &str,
+        agent: &str,
+        dry_run: bool,
+    ) -> mongodb::error::Result<u64> {
+        let filter = doc! {
+            "_id.target": target,
+            "_id.agent": agent,
+            "_id.kind": {"$in": ["state", "agent_profile"]},
+        };
+        if dry_run {
+            return self.documents.count_documents(filter).await;
+        }
+        Ok(self.documents.delete_many(filter).await?.deleted_count)
+    }
+
+    /// Removes the attachment `sha2`; returns whether it was there.
+    pub(crate) async fn remove_attachment(&self, sha2: &str) -> mongodb::error::Result<bool> {
+        Ok(self
+            .attachments
+            .delete_one(doc! {"_id": sha2})
+            .await?
+            .deleted_count
+            > 0)
+    }
+
     pub(crate) async fn put_attachment(
         &self,
         attachment: &Attachment,

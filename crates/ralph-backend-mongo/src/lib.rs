@@ -51,6 +51,7 @@
 mod backend;
 pub mod convert;
 mod documents;
+mod privacy;
 mod query;
 mod settings;
 mod store;

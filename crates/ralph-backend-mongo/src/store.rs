@@ -74,7 +74,7 @@ pub struct MongoStore {
     database: Database,
     default_collection: String,
     indexed: Arc<Mutex<HashSet<String>>>,
-    documents: Documents,
+    pub(crate) documents: Documents,
 }
 
 impl std::fmt::Debug for MongoStore {
@@ -157,7 +157,11 @@ fn indexed_fields(statement: &Value, seq: i64, voided: bool) -> Result<RawDocume
 }
 
 /// The stored document of a statement: Ralph's `_id` and `_source`, and the `_ralph` fields.
-fn statement_document(statement: &Value, seq: i64, voided: bool) -> Result<RawDocumentBuf> {
+pub(crate) fn statement_document(
+    statement: &Value,
+    seq: i64,
+    voided: bool,
+) -> Result<RawDocumentBuf> {
     let object = statement
         .as_object()
         .ok_or_else(|| Error::invalid_input("a statement is not a JSON object"))?;
@@ -229,12 +233,12 @@ impl MongoStore {
         &self.database
     }
 
-    fn error(&self, err: mongodb::error::Error) -> Error {
+    pub(crate) fn error(&self, err: mongodb::error::Error) -> Error {
         mongo_error(&self.url, err)
     }
 
     /// The collection name of `target`, checked.
-    fn target_name<'a>(&'a self, target: Option<&'a str>) -> Result<&'a str> {
+    pub(crate) fn target_name<'a>(&'a self, target: Option<&'a str>) -> Result<&'a str> {
         let name = target
             .filter(|t| !t.is_empty())
             .unwrap_or(&self.default_collection);
@@ -249,7 +253,7 @@ impl MongoStore {
     }
 
     /// The collection of `target`, its indexes created on first use.
-    async fn collection(&self, target: Option<&str>) -> Result<Collection<Document>> {
+    pub(crate) async fn collection(&self, target: Option<&str>) -> Result<Collection<Document>> {
         let name = self.target_name(target)?;
         let collection = self.database.collection::<Document>(name);
         let known = self
@@ -783,6 +787,35 @@ impl LrsStore for MongoStore {
         let target = self.target_name(target)?;
         self.documents
             .get(target, key)
+            .await
+            .map_err(|e| self.error(e))
+    }
+
+    async fn remove_statements(&self, target: Option<&str>, ids: &[String]) -> Result<u64> {
+        self.remove_by_ids(target, ids).await
+    }
+
+    async fn replace_statements(
+        &self,
+        target: Option<&str>,
+        statements: Vec<Value>,
+    ) -> Result<u64> {
+        self.replace_by_ids(target, statements).await
+    }
+
+    async fn remove_unreferenced_attachments(&self, sha2s: &[String]) -> Result<u64> {
+        self.remove_attachments_unused(sha2s).await
+    }
+
+    async fn delete_agent_documents(
+        &self,
+        target: Option<&str>,
+        agent: &Ifi,
+        dry_run: bool,
+    ) -> Result<u64> {
+        let target = self.target_name(target)?;
+        self.documents
+            .delete_agent(target, &agent.key(), dry_run)
             .await
             .map_err(|e| self.error(e))
     }

@@ -53,6 +53,7 @@
 
 mod backend;
 mod documents;
+mod privacy;
 mod query;
 mod settings;
 mod store;

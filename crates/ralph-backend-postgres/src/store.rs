@@ -7,9 +7,10 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::{Object, Pool};
 use ralph_core::lrs::sql::{self, Dialect, DocumentSql, SqlParam, SqlQuery, StatementTables};
 use ralph_core::lrs::{
-    Attachment, Document, DocumentKey, DocumentScope, FoundStatement, Ifi, LrsStore, Precondition,
-    Relation, StatementPage, StatementQuery, equivalent, reference_chain, referenced_statement,
-    statement_activities, statement_agents, statement_id, stored_at, voided_target,
+    Attachment, DeleteFilter, DeleteReport, Document, DocumentKey, DocumentScope, FoundStatement,
+    Ifi, LrsStore, Precondition, Relation, StatementPage, StatementQuery, equivalent,
+    reference_chain, referenced_statement, statement_activities, statement_agents, statement_id,
+    stored_at, voided_target,
 };
 use ralph_core::settings::SecretUrl;
 use ralph_core::{BackendStatus, Error, ErrorKind, Result};
@@ -28,9 +29,9 @@ pub const MAX_TABLE_PREFIX: usize = 30;
 #[derive(Debug, Clone)]
 pub(crate) struct Tables {
     prefix: String,
-    statements: String,
-    agents: String,
-    activities: String,
+    pub(crate) statements: String,
+    pub(crate) agents: String,
+    pub(crate) activities: String,
     pub(crate) documents: String,
     pub(crate) attachments: String,
 }
@@ -722,6 +723,37 @@ impl LrsStore for PostgresStore {
             statement: row.get(0),
             voided: row.get(1),
         }))
+    }
+
+    async fn delete_statements(
+        &self,
+        target: Option<&str>,
+        filter: &DeleteFilter,
+        dry_run: bool,
+    ) -> Result<DeleteReport> {
+        self.delete_matching(target.unwrap_or_default(), filter, dry_run)
+            .await
+    }
+
+    async fn pseudonymize(
+        &self,
+        target: Option<&str>,
+        agent: &Ifi,
+        pseudonym: &Ifi,
+        dry_run: bool,
+    ) -> Result<u64> {
+        self.pseudonymize_agent(target.unwrap_or_default(), agent, pseudonym, dry_run)
+            .await
+    }
+
+    async fn delete_agent_documents(
+        &self,
+        target: Option<&str>,
+        agent: &Ifi,
+        dry_run: bool,
+    ) -> Result<u64> {
+        self.delete_documents_of(target.unwrap_or_default(), agent, dry_run)
+            .await
     }
 
     async fn document(&self, target: Option<&str>, key: &DocumentKey) -> Result<Option<Document>> {

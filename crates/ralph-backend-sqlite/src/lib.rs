@@ -32,6 +32,7 @@
 
 mod backend;
 mod documents;
+mod privacy;
 mod settings;
 mod store;
 

@@ -9,9 +9,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ralph_core::lrs::sql::{self, Dialect, SqlParam, SqlQuery, StatementTables};
 use ralph_core::lrs::{
-    Attachment, Document, DocumentKey, DocumentScope, FoundStatement, Ifi, LrsStore, Precondition,
-    Relation, StatementPage, StatementQuery, equivalent, referenced_statement,
-    statement_activities, statement_agents, statement_id, stored_at, voided_target,
+    Attachment, DeleteFilter, DeleteReport, Document, DocumentKey, DocumentScope, FoundStatement,
+    Ifi, LrsStore, Precondition, Relation, StatementPage, StatementQuery, equivalent,
+    referenced_statement, statement_activities, statement_agents, statement_id, stored_at,
+    voided_target,
 };
 use ralph_core::{BackendStatus, Error, ErrorKind, Result};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params, params_from_iter};
@@ -624,5 +625,43 @@ impl LrsStore for SqliteStore {
         let sha2 = sha2.to_owned();
         self.with_reader(move |conn| documents::attachment(conn, &sha2))
             .await
+    }
+
+    async fn delete_statements(
+        &self,
+        target: Option<&str>,
+        filter: &DeleteFilter,
+        dry_run: bool,
+    ) -> Result<DeleteReport> {
+        let (target, filter) = (target_key(target), filter.clone());
+        self.with_writer(move |conn| crate::privacy::delete(conn, &target, &filter, dry_run))
+            .await
+    }
+
+    async fn pseudonymize(
+        &self,
+        target: Option<&str>,
+        agent: &Ifi,
+        pseudonym: &Ifi,
+        dry_run: bool,
+    ) -> Result<u64> {
+        let (target, agent, pseudonym) = (target_key(target), agent.clone(), pseudonym.clone());
+        self.with_writer(move |conn| {
+            crate::privacy::pseudonymize(conn, &target, &agent, &pseudonym, dry_run)
+        })
+        .await
+    }
+
+    async fn delete_agent_documents(
+        &self,
+        target: Option<&str>,
+        agent: &Ifi,
+        dry_run: bool,
+    ) -> Result<u64> {
+        let (target, agent) = (target_key(target), agent.clone());
+        self.with_writer(move |conn| {
+            crate::privacy::delete_agent_documents(conn, &target, &agent, dry_run)
+        })
+        .await
     }
 }

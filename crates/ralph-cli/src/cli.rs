@@ -82,6 +82,8 @@ pub enum Commands {
     Runserver(crate::commands::runserver::RunserverArgs),
     /// Generate credentials for LRS HTTP basic authentication.
     Auth(crate::commands::auth::AuthArgs),
+    /// Delete, purge or pseudonymise statements in an LRS store (privacy requests, retention).
+    Lrs(crate::commands::lrs::LrsArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }

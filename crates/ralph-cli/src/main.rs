@@ -65,6 +65,9 @@ fn run(
         Commands::Runserver(args) => {
             runtime()?.block_on(ralph_cli::commands::runserver::run(settings()?, args))
         }
+        Commands::Lrs(args) => {
+            runtime()?.block_on(ralph_cli::commands::lrs::run(settings()?, args))
+        }
         Commands::Completions(args) => {
             clap_complete::generate(args.shell, &mut cmd, "ralph", &mut std::io::stdout());
             Ok(())

@@ -21,13 +21,21 @@
 //!   while the time filters apply to the statement itself.
 //! - **Targets**: every call takes an optional target (the authenticated user's `target`, for
 //!   multitenancy); targets are disjoint sets of statements.
+//! - **Deletion and pseudonymisation** ([`privacy`]): [`LrsStore::delete_statements`] deletes
+//!   what a [`DeleteFilter`] matches (voided statements too) with the attachments nothing else
+//!   references, [`LrsStore::pseudonymize`] replaces an agent by its [`Pseudonymizer`] account
+//!   in every position and re-indexes it; each statement is always whole or gone, and running
+//!   a request again finishes an interrupted one.
 //!
 //! The helpers ([`Ifi`], [`statement_agents`], [`statement_activities`], [`voided_target`],
 //! [`equivalent`], [`StatementQuery::matches`]) let database stores index statements and let
 //! simple stores filter them in memory, with the same meaning everywhere.
 
 mod documents;
+pub mod privacy;
 pub mod sql;
+
+pub use privacy::{DeleteFilter, DeleteReport, Pseudonymizer};
 
 pub use documents::{
     Attachment, Document, DocumentKey, DocumentKind, DocumentScope, Precondition, etag_of,
@@ -579,6 +587,131 @@ pub trait LrsStore: Send + Sync {
 
     /// The attachment content with this `sha2`, or `None`.
     async fn attachment(&self, sha2: &str) -> Result<Option<Attachment>>;
+
+    /// Deletes the statements of `target` matching `filter` (voided ones included; see
+    /// [`DeleteFilter`]), with the attachments no remaining statement references, and reports
+    /// how many matched and were deleted; a dry run deletes nothing. An empty filter is
+    /// `InvalidInput`.
+    ///
+    /// Interrupted, it leaves each statement whole or gone, and running it again finishes the
+    /// job. The default finds the statements with [`privacy::matching_statements`] and removes
+    /// them with [`remove_statements`](Self::remove_statements) and
+    /// [`remove_unreferenced_attachments`](Self::remove_unreferenced_attachments).
+    async fn delete_statements(
+        &self,
+        target: Option<&str>,
+        filter: &DeleteFilter,
+        dry_run: bool,
+    ) -> Result<DeleteReport> {
+        let matched = privacy::matching_statements(self, target, filter).await?;
+        let mut report = DeleteReport {
+            matched: matched.len() as u64,
+            ..DeleteReport::default()
+        };
+        if dry_run {
+            return Ok(report);
+        }
+        for chunk in matched.chunks(500) {
+            let ids: Vec<String> = chunk
+                .iter()
+                .filter_map(|s| statement_id(s).map(str::to_owned))
+                .collect();
+            report.deleted += self.remove_statements(target, &ids).await?;
+            let mut sha2s: Vec<String> = chunk
+                .iter()
+                .flat_map(privacy::statement_attachments)
+                .collect();
+            sha2s.sort();
+            sha2s.dedup();
+            if !sha2s.is_empty() {
+                self.remove_unreferenced_attachments(&sha2s).await?;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Replaces `agent` by `pseudonym` in every statement of `target` where it appears (see
+    /// [`privacy::pseudonymize_statement`]), keeping ids, so that the `agent` filter finds the
+    /// pseudonym and no longer the agent; returns how many statements changed (would change, on
+    /// a dry run). Each statement is rewritten whole; running it again finishes the job.
+    async fn pseudonymize(
+        &self,
+        target: Option<&str>,
+        agent: &Ifi,
+        pseudonym: &Ifi,
+        dry_run: bool,
+    ) -> Result<u64> {
+        let filter = DeleteFilter {
+            agent: Some(agent.clone()),
+            ..DeleteFilter::default()
+        };
+        let mut changed = Vec::new();
+        for mut statement in privacy::matching_statements(self, target, &filter).await? {
+            if privacy::pseudonymize_statement(&mut statement, agent, pseudonym) {
+                changed.push(statement);
+            }
+        }
+        let count = changed.len() as u64;
+        if !dry_run {
+            while !changed.is_empty() {
+                let rest = changed.split_off(changed.len().min(500));
+                self.replace_statements(target, changed).await?;
+                changed = rest;
+            }
+        }
+        Ok(count)
+    }
+
+    /// Deletes (counts, on a dry run) the state and agent-profile documents of `agent` in
+    /// `target`, in every activity and registration.
+    async fn delete_agent_documents(
+        &self,
+        target: Option<&str>,
+        agent: &Ifi,
+        dry_run: bool,
+    ) -> Result<u64> {
+        let _ = (target, agent, dry_run);
+        Err(Error::unsupported(format!(
+            "the `{}` store cannot delete an agent's documents",
+            self.name()
+        )))
+    }
+
+    /// Removes the statements of `target` with these ids (missing ones are skipped) with
+    /// everything that indexes them, each statement whole or not at all; returns how many were
+    /// removed. Used by the default [`delete_statements`](Self::delete_statements).
+    async fn remove_statements(&self, target: Option<&str>, ids: &[String]) -> Result<u64> {
+        let _ = (target, ids);
+        Err(Error::unsupported(format!(
+            "the `{}` store cannot delete statements",
+            self.name()
+        )))
+    }
+
+    /// Stores each statement in place of the stored one with its id (voided flag kept), and
+    /// re-indexes it; returns how many were replaced. Used by the default
+    /// [`pseudonymize`](Self::pseudonymize).
+    async fn replace_statements(
+        &self,
+        target: Option<&str>,
+        statements: Vec<Value>,
+    ) -> Result<u64> {
+        let _ = (target, statements);
+        Err(Error::unsupported(format!(
+            "the `{}` store cannot rewrite statements",
+            self.name()
+        )))
+    }
+
+    /// Removes the attachments with these `sha2` that no stored statement (of any target)
+    /// references any more; returns how many were removed.
+    async fn remove_unreferenced_attachments(&self, sha2s: &[String]) -> Result<u64> {
+        let _ = sha2s;
+        Err(Error::unsupported(format!(
+            "the `{}` store cannot delete attachments",
+            self.name()
+        )))
+    }
 
     /// Releases connections; the store must not be used afterwards.
     async fn close(&self) -> Result<()> {

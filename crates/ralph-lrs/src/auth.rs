@@ -49,14 +49,18 @@ pub enum Scope {
     /// Every read scope.
     #[serde(rename = "all/read")]
     AllRead,
-    /// Every scope.
+    /// Every scope above (not `admin/delete`).
     #[serde(rename = "all")]
     All,
+    /// Delete and pseudonymise statements (`/admin/...` routes); granted only by name, never
+    /// by `all`.
+    #[serde(rename = "admin/delete")]
+    AdminDelete,
 }
 
 impl Scope {
-    /// Every scope, in Ralph's order.
-    pub const ALL: [Self; 11] = [
+    /// Every scope, in Ralph's order, then ours (`admin/delete`).
+    pub const ALL: [Self; 12] = [
         Self::StatementsWrite,
         Self::StatementsReadMine,
         Self::StatementsRead,
@@ -68,6 +72,7 @@ impl Scope {
         Self::AuthorityWrite,
         Self::AllRead,
         Self::All,
+        Self::AdminDelete,
     ];
 
     /// The name in the credentials file (`statements/write`).
@@ -84,6 +89,7 @@ impl Scope {
             Self::AuthorityWrite => "authority/write",
             Self::AllRead => "all/read",
             Self::All => "all",
+            Self::AdminDelete => "admin/delete",
         }
     }
 
@@ -103,7 +109,11 @@ impl Scope {
                 Self::StateRead,
                 Self::ProfileRead,
             ],
-            Self::All => Self::ALL.to_vec(),
+            // Deleting data is never implied: `admin/delete` is granted by name only.
+            Self::All => Self::ALL
+                .into_iter()
+                .filter(|s| *s != Self::AdminDelete)
+                .collect(),
             other => vec![other],
         }
     }
@@ -342,6 +352,8 @@ mod tests {
     #[test]
     fn scopes_expand_like_ralph() {
         assert!(Scope::All.expand().contains(&Scope::AuthorityWrite));
+        assert!(!Scope::All.expand().contains(&Scope::AdminDelete));
+        assert_eq!(Scope::parse("admin/delete"), Some(Scope::AdminDelete));
         assert!(Scope::AllRead.expand().contains(&Scope::StatementsReadMine));
         assert!(!Scope::AllRead.expand().contains(&Scope::StatementsWrite));
         assert_eq!(

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use ralph_core::settings::Settings;
+use ralph_core::settings::{Secret, Settings};
 use serde::{Deserialize, Serialize};
 
 use crate::LrsError;
@@ -54,7 +54,19 @@ pub struct LrsConfig {
     pub runserver_auth_oidc_issuer_uri: Option<String>,
     /// The audience bearer tokens must name in `aud`; unset: not checked.
     pub runserver_auth_oidc_audience: Option<String>,
+    /// Days statements are kept: those stored earlier are deleted at start and every hour
+    /// (logged with counts); unset: kept forever.
+    pub lrs_retention_days: Option<u32>,
+    /// Secret key of pseudonyms: an agent becomes the account named by the hex
+    /// HMAC-SHA256 of its IFI with this key (`ralph lrs pseudonymize`,
+    /// `POST /admin/agents/pseudonymize`). Keep it: the same key gives the same pseudonyms.
+    pub lrs_pseudonym_key: Option<Secret>,
+    /// `homePage` of the accounts that replace pseudonymised agents.
+    pub lrs_pseudonym_homepage: String,
 }
+
+/// The default `homePage` of pseudonyms (the `.invalid` domain never resolves).
+pub const DEFAULT_PSEUDONYM_HOMEPAGE: &str = "https://ralph.invalid/pseudonyms";
 
 fn list_or_comma_separated<'de, D>(deserializer: D) -> Result<Vec<String>, D::Error>
 where
@@ -130,6 +142,9 @@ impl Default for LrsConfig {
             runserver_auth_backends: vec!["basic".to_owned()],
             runserver_auth_oidc_issuer_uri: None,
             runserver_auth_oidc_audience: None,
+            lrs_retention_days: None,
+            lrs_pseudonym_key: None,
+            lrs_pseudonym_homepage: DEFAULT_PSEUDONYM_HOMEPAGE.to_owned(),
         }
     }
 }
@@ -231,6 +246,28 @@ mod tests {
         assert_eq!(config.auth_file_path(), PathBuf::from("/tmp/a.json"));
         assert!(config.lrs_restrict_by_authority);
         assert!(config.lrs_partial_success_default);
+        assert_eq!(config.lrs_retention_days, None);
+        assert_eq!(config.lrs_pseudonym_homepage, DEFAULT_PSEUDONYM_HOMEPAGE);
+    }
+
+    #[test]
+    fn privacy_settings_are_read_and_the_key_never_prints() {
+        let settings = SettingsLoader::new()
+            .env([
+                ("RALPH_LRS_RETENTION_DAYS", "30"),
+                ("RALPH_LRS_PSEUDONYM_KEY", "12345"),
+                ("RALPH_LRS_PSEUDONYM_HOMEPAGE", "https://lrs.example.org/p"),
+            ])
+            .load()
+            .expect("load");
+        let config = LrsConfig::from_settings(&settings).expect("config");
+        assert_eq!(config.lrs_retention_days, Some(30));
+        assert_eq!(
+            config.lrs_pseudonym_key.as_ref().map(Secret::expose),
+            Some("12345")
+        );
+        assert_eq!(config.lrs_pseudonym_homepage, "https://lrs.example.org/p");
+        assert!(!format!("{config:?}").contains("12345"));
     }
 
     #[test]

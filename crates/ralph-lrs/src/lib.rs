@@ -10,6 +10,7 @@
 //! | `/xAPI/activities`, `/xAPI/agents` | `GET`, `HEAD` | basic |
 //! | `/xAPI/about` | `GET`, `HEAD` | none |
 //! | `/whoami` | `GET` | basic |
+//! | `/admin/statements/delete`, `/admin/agents/pseudonymize` | `POST` | basic, scope `admin/delete` |
 //! | `/__heartbeat__`, `/__lbheartbeat__` | `GET` | none |
 //! | `/openapi.json` | `GET` | none |
 //!
@@ -30,6 +31,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod admin;
 mod alternate;
 pub mod auth;
 mod config;
@@ -60,7 +62,7 @@ use ralph_core::lrs::LrsStore;
 use serde_json::json;
 
 pub use auth::{AuthenticatedUser, Authenticator, Scope, UserCredentials};
-pub use config::LrsConfig;
+pub use config::{DEFAULT_PSEUDONYM_HOMEPAGE, LrsConfig};
 pub use error::LrsError;
 pub use forwarding::XapiForwarding;
 pub use validate::{validate_statement, version_is_supported};
@@ -173,6 +175,14 @@ pub fn router(state: Arc<LrsState>) -> Router {
         .route("/xAPI/about", get(about))
         .route("/xAPI/about/", get(about))
         .route("/whoami", get(whoami))
+        .route(
+            "/admin/statements/delete",
+            axum::routing::post(admin::delete_statements),
+        )
+        .route(
+            "/admin/agents/pseudonymize",
+            axum::routing::post(admin::pseudonymize),
+        )
         .route("/__heartbeat__", get(heartbeat))
         .route("/__lbheartbeat__", get(lbheartbeat))
         .route("/openapi.json", get(openapi_json))
@@ -242,10 +252,13 @@ pub async fn serve(
     state: Arc<LrsState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), LrsError> {
+    let retention = tokio::spawn(admin::run_retention(state.clone()));
     let app = router(state);
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await?;
+        .await;
+    retention.abort();
+    served?;
     Ok(())
 }
 

@@ -357,6 +357,50 @@ pub fn document() -> Value {
                     "401": error("missing or wrong credentials")
                 }
             } },
+            "/admin/statements/delete": { "post": {
+                "summary": "Delete the statements matching a filter (GDPR, retention); needs scope `admin/delete`",
+                "security": [{ "basic": [] }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "description": "At least one of agent, verb, activity, registration, since, until",
+                    "properties": {
+                        "agent": { "type": "object", "description": "anywhere in the statement or its StatementRef targets" },
+                        "verb": { "type": "string" },
+                        "activity": { "type": "string" },
+                        "registration": { "type": "string", "format": "uuid" },
+                        "since": { "type": "string", "format": "date-time", "description": "stored strictly after" },
+                        "until": { "type": "string", "format": "date-time", "description": "stored at or before" },
+                        "dry_run": { "type": "boolean", "default": false },
+                        "documents": { "type": "boolean", "default": false, "description": "also the agent's states and agent profiles" }
+                    }
+                } } } },
+                "responses": {
+                    "200": { "description": "`{\"matched\": N, \"deleted\": M}` (and `documents` when asked)" },
+                    "400": error("empty or invalid filter"),
+                    "401": error("missing or wrong credentials"),
+                    "403": error("no `admin/delete` scope")
+                }
+            } },
+            "/admin/agents/pseudonymize": { "post": {
+                "summary": "Replace an agent by its pseudonymous account in every statement; needs scope `admin/delete`",
+                "security": [{ "basic": [] }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["agent"],
+                    "properties": {
+                        "agent": { "type": "object" },
+                        "dry_run": { "type": "boolean", "default": false }
+                    }
+                } } } },
+                "responses": {
+                    "200": { "description": "`{\"matched\": N, \"pseudonymized\": M, \"pseudonym\": {...}}`" },
+                    "400": error("invalid agent, or no `LRS_PSEUDONYM_KEY`"),
+                    "401": error("missing or wrong credentials"),
+                    "403": error("no `admin/delete` scope")
+                }
+            } },
             "/__heartbeat__": { "get": {
                 "summary": "Store status",
                 "responses": {

@@ -6,6 +6,7 @@
 //! [`lrs`] holds the suite of LRS statement stores.
 
 pub mod lrs;
+pub mod privacy;
 
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};

@@ -107,3 +107,36 @@ async fn concurrent_writers() {
     lrs::concurrent_writers(Arc::new(store.clone()) as Arc<dyn LrsStore>).await;
     store.delete_index(None).await.expect("delete index");
 }
+
+mod privacy {
+    //! The shared deletion, retention and pseudonymisation suite.
+
+    use ralph_testkit::privacy;
+
+    use super::fresh;
+
+    #[tokio::test]
+    async fn delete_by_each_field() {
+        on_fresh_store!(privacy::delete_by_each_field);
+    }
+
+    #[tokio::test]
+    async fn purge_by_stored_time() {
+        on_fresh_store!(privacy::purge_by_stored_time);
+    }
+
+    #[tokio::test]
+    async fn deleted_attachments_go() {
+        on_fresh_store!(privacy::deleted_attachments_go);
+    }
+
+    #[tokio::test]
+    async fn agent_documents_go() {
+        on_fresh_store!(privacy::agent_documents_go);
+    }
+
+    #[tokio::test]
+    async fn pseudonymize_agent() {
+        on_fresh_store!(privacy::pseudonymize_agent);
+    }
+}

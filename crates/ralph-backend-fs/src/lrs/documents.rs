@@ -222,6 +222,53 @@ impl Documents {
     }
 }
 
+impl Documents {
+    /// Deletes (counts, on a dry run) the states and agent profiles of the agent whose
+    /// [`Ifi::key`](ralph_core::lrs::Ifi::key) is `agent` (the caller holds the write lock).
+    pub(crate) fn delete_agent(&self, agent: &str, dry_run: bool) -> Result<u64> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == IoErrorKind::NotFound => return Ok(0),
+            Err(err) => return Err(Error::io(&self.dir, err)),
+        };
+        let mut count = 0;
+        for entry in entries {
+            let path = entry.map_err(|err| Error::io(&self.dir, err))?.path();
+            if path.extension().is_some() {
+                continue;
+            }
+            if let Some((header, _)) = read(&path, false)?
+                && header.agent == agent
+                && matches!(header.kind.as_str(), "state" | "agent_profile")
+            {
+                count += 1;
+                if !dry_run {
+                    match std::fs::remove_file(&path) {
+                        Err(err) if err.kind() != IoErrorKind::NotFound => {
+                            return Err(Error::io(&path, err));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        Ok(count)
+    }
+}
+
+impl Attachments {
+    /// Removes the attachment `sha2` (a missing one is not an error); returns whether it was
+    /// there.
+    pub(crate) fn remove(&self, sha2: &str) -> Result<bool> {
+        let path = self.path(sha2)?;
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(true),
+            Err(err) if err.kind() == IoErrorKind::NotFound => Ok(false),
+            Err(err) => Err(Error::io(&path, err)),
+        }
+    }
+}
+
 /// The attachments, in `dir`.
 pub(crate) struct Attachments {
     pub(crate) dir: PathBuf,

@@ -148,3 +148,41 @@ async fn every_write_is_appended_to_the_target_file() {
         .expect("query");
     assert_eq!(page.statements.len(), 3, "the verb filter matches");
 }
+
+mod privacy {
+    //! The shared deletion, retention and pseudonymisation suite.
+
+    use ralph_testkit::privacy;
+
+    use super::fresh;
+
+    #[tokio::test]
+    async fn delete_by_each_field() {
+        let (store, _dir) = fresh();
+        privacy::delete_by_each_field(&store).await;
+    }
+
+    #[tokio::test]
+    async fn purge_by_stored_time() {
+        let (store, _dir) = fresh();
+        privacy::purge_by_stored_time(&store).await;
+    }
+
+    #[tokio::test]
+    async fn deleted_attachments_go() {
+        let (store, _dir) = fresh();
+        privacy::deleted_attachments_go(&store).await;
+    }
+
+    #[tokio::test]
+    async fn agent_documents_go() {
+        let (store, _dir) = fresh();
+        privacy::agent_documents_go(&store).await;
+    }
+
+    #[tokio::test]
+    async fn pseudonymize_agent() {
+        let (store, _dir) = fresh();
+        privacy::pseudonymize_agent(&store).await;
+    }
+}

@@ -260,3 +260,36 @@ async fn bad_prefixes_and_unreachable_servers_fail_clearly() {
     assert!(text.contains("127.0.0.1:9"), "{text}");
     assert!(!text.contains("secret"), "{text}");
 }
+
+mod privacy {
+    //! The shared deletion, retention and pseudonymisation suite.
+
+    use ralph_testkit::privacy;
+
+    use super::fresh;
+
+    #[tokio::test]
+    async fn delete_by_each_field() {
+        on_fresh_store!(privacy::delete_by_each_field);
+    }
+
+    #[tokio::test]
+    async fn purge_by_stored_time() {
+        on_fresh_store!(privacy::purge_by_stored_time);
+    }
+
+    #[tokio::test]
+    async fn deleted_attachments_go() {
+        on_fresh_store!(privacy::deleted_attachments_go);
+    }
+
+    #[tokio::test]
+    async fn agent_documents_go() {
+        on_fresh_store!(privacy::agent_documents_go);
+    }
+
+    #[tokio::test]
+    async fn pseudonymize_agent() {
+        on_fresh_store!(privacy::pseudonymize_agent);
+    }
+}

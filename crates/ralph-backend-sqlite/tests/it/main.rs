@@ -1,6 +1,7 @@
 //! Integration tests of the `sqlite` store: the shared LRS store suite, and what is specific
 //! to SQLite (a file that survives reopening).
 
+mod privacy;
 mod suite;
 
 use std::sync::Arc;

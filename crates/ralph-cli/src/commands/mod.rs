@@ -5,6 +5,7 @@ pub mod convert;
 pub mod extract;
 pub mod lines;
 pub mod list;
+pub mod lrs;
 pub mod read;
 pub mod runserver;
 pub mod validate;

@@ -53,48 +53,77 @@ fn arg_id(store: &str, field: &str) -> String {
     format!("lrs.{store}.{field}")
 }
 
-/// Adds `-b` choices and one option per store setting (`--sqlite-path`, ...) to `runserver`.
-pub fn augment(cmd: Command) -> Command {
+/// The commands that open a statement store: `runserver` and `lrs delete|purge|pseudonymize`.
+const STORE_COMMANDS: [&[&str]; 4] = [
+    &["runserver"],
+    &["lrs", "delete"],
+    &["lrs", "purge"],
+    &["lrs", "pseudonymize"],
+];
+
+/// Adds `-b` choices and one option per store setting (`--sqlite-path`, ...) to `runserver`
+/// and the `lrs` commands.
+pub fn augment(mut cmd: Command) -> Command {
     let registry = lrs_registry();
-    let names: Vec<&'static str> = registry.entries().iter().map(|e| e.name).collect();
-    cmd.mut_subcommand("runserver", |mut sub| {
-        sub = sub.mut_arg("backend", |a| {
-            a.value_parser(PossibleValuesParser::new(names.clone()))
-        });
-        for entry in registry.entries() {
-            let heading = format!("{} backend", entry.name);
-            for field in entry.fields() {
-                let id = arg_id(entry.name, &field.name);
-                let long = field.flag(entry.name).trim_start_matches("--").to_owned();
-                let arg = Arg::new(id.clone())
-                    .long(long.clone())
-                    .help(field.summary())
-                    .help_heading(heading.clone());
-                sub = match field.kind {
-                    FieldKind::Boolean => sub.arg(arg.action(ArgAction::SetTrue)).arg(
-                        Arg::new(format!("no.{id}"))
-                            .long(format!("no-{long}"))
-                            .action(ArgAction::SetTrue)
-                            .help(format!("Unset --{long}"))
-                            .help_heading(heading.clone())
-                            .hide_short_help(true),
-                    ),
-                    kind => sub.arg(
-                        arg.value_name(kind.value_name())
-                            .action(ArgAction::Set)
-                            .value_parser(clap::builder::NonEmptyStringValueParser::new()),
-                    ),
-                };
-            }
-        }
-        sub
-    })
+    for path in STORE_COMMANDS {
+        cmd = match path {
+            [one] => cmd.mut_subcommand(one, |sub| store_args(sub, &registry)),
+            [outer, inner] => cmd.mut_subcommand(outer, |sub| {
+                sub.mut_subcommand(inner, |sub| store_args(sub, &registry))
+            }),
+            _ => cmd,
+        };
+    }
+    cmd
 }
 
-/// The store settings given on the `runserver` command line, as `(key path, raw value)` pairs
+fn store_args(mut sub: Command, registry: &LrsRegistry) -> Command {
+    let names: Vec<&'static str> = registry.entries().iter().map(|e| e.name).collect();
+    sub = sub.mut_arg("backend", |a| {
+        a.value_parser(PossibleValuesParser::new(names.clone()))
+    });
+    for entry in registry.entries() {
+        let heading = format!("{} backend", entry.name);
+        for field in entry.fields() {
+            let id = arg_id(entry.name, &field.name);
+            let long = field.flag(entry.name).trim_start_matches("--").to_owned();
+            let arg = Arg::new(id.clone())
+                .long(long.clone())
+                .help(field.summary())
+                .help_heading(heading.clone());
+            sub = match field.kind {
+                FieldKind::Boolean => sub.arg(arg.action(ArgAction::SetTrue)).arg(
+                    Arg::new(format!("no.{id}"))
+                        .long(format!("no-{long}"))
+                        .action(ArgAction::SetTrue)
+                        .help(format!("Unset --{long}"))
+                        .help_heading(heading.clone())
+                        .hide_short_help(true),
+                ),
+                kind => sub.arg(
+                    arg.value_name(kind.value_name())
+                        .action(ArgAction::Set)
+                        .value_parser(clap::builder::NonEmptyStringValueParser::new()),
+                ),
+            };
+        }
+    }
+    sub
+}
+
+/// The matches of the store-opening command given, if any.
+fn store_command(matches: &ArgMatches) -> Option<&ArgMatches> {
+    match matches.subcommand()? {
+        ("runserver", sub) => Some(sub),
+        ("lrs", lrs) => lrs.subcommand().map(|(_, sub)| sub),
+        _ => None,
+    }
+}
+
+/// The store settings given on the `runserver` (or `lrs ...`) command line, as `(key path, raw value)` pairs
 /// for the settings loader: `("backends.lrs.sqlite.path", "/data/lrs.sqlite3")`.
 pub fn store_overrides(matches: &ArgMatches) -> Vec<(String, String)> {
-    let Some(("runserver", sub)) = matches.subcommand() else {
+    let Some(sub) = store_command(matches) else {
         return Vec::new();
     };
     let given = |id: &str| {

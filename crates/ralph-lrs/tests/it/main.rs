@@ -1,6 +1,7 @@
 //! Tests of the LRS: the router driven without a socket (`tower::ServiceExt::oneshot`), and one
 //! end-to-end run over a socket.
 
+mod admin;
 mod auth;
 mod cors;
 mod documents;
@@ -25,7 +26,7 @@ use tower::ServiceExt;
 
 /// A test LRS on an in-memory SQLite store, with users in a temporary credentials file:
 /// `alice` (all scopes), `reader` (statements/read/mine), `writer` (statements/write),
-/// `tenant` (all, target `t1`).
+/// `tenant` (all, target `t1`), `admin` (admin/delete only).
 pub(crate) struct Lrs {
     pub(crate) app: Router,
     pub(crate) state: Arc<LrsState>,
@@ -58,6 +59,7 @@ impl Lrs {
             user("reader", &[Scope::StatementsReadMine], None),
             user("writer", &[Scope::StatementsWrite], None),
             user("tenant", &[Scope::All], Some("t1")),
+            user("admin", &[Scope::AdminDelete], None),
         ] {
             ralph_lrs::auth::add_user(&auth_file, u).expect("add user");
         }
