@@ -198,7 +198,23 @@ impl S3Backend {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        sdk_error(&self.endpoint, doing, err)
+        let err = sdk_error(&self.endpoint, doing, err);
+        let virtual_hosted =
+            self.settings.endpoint_url.is_some() && !self.settings.force_path_style;
+        if virtual_hosted
+            && err.kind() == ErrorKind::Unavailable
+            && err.message().contains("lookup")
+        {
+            // `bucket.host` does not resolve: the store wants path-style addressing.
+            return Error::new(
+                ErrorKind::Unavailable,
+                format!(
+                    "{} (set `backends.data.s3.force_path_style` to address buckets as `endpoint/bucket`)",
+                    err.message()
+                ),
+            );
+        }
+        err
     }
 }
 
@@ -213,7 +229,7 @@ where
     let (kind, detail) = match &err {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => (
             ErrorKind::Unavailable,
-            format!("cannot reach the server: {}", DisplayErrorContext(&err)),
+            format!("cannot reach the server: {}", root_cause(&err)),
         ),
         SdkError::ServiceError(ctx) => {
             let status = ctx.raw().status().as_u16();
@@ -242,7 +258,18 @@ where
         }
         _ => (ErrorKind::Backend, DisplayErrorContext(&err).to_string()),
     };
-    Error::new(kind, format!("s3 `{endpoint}`: {doing}: {detail}")).with_source(err)
+    // No source attached: the SDK's chain repeats itself and ends in `Debug` dumps; the message
+    // already holds the useful part.
+    Error::new(kind, format!("s3 `{endpoint}`: {doing}: {detail}"))
+}
+
+/// The innermost cause of `err` (`Connection refused (os error 111)`, a DNS failure, a timeout).
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
 }
 
 fn history_entry(action: HistoryAction, bucket: &str, key: &str, size: u64) -> HistoryEntry {
