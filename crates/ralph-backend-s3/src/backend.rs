@@ -13,7 +13,7 @@ use aws_sdk_s3::config::{
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, Object};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use chrono::{SecondsFormat, Utc};
 use futures::StreamExt;
 use ralph_core::history::{History, HistoryAction, HistoryEntry};
@@ -647,19 +647,24 @@ impl Writable for S3Backend {
             in_flight: VecDeque::new(),
         };
         let mut report = WriteReport::new(WriteUnit::Files);
-        let mut buf = BytesMut::new();
+        // One buffer of exactly a part's size at a time, handed over whole: no reallocation, and
+        // a part's memory is freed as soon as it is uploaded.
+        let mut buf: Vec<u8> = Vec::with_capacity(first_part_size);
         let outcome: Result<()> = async {
             while let Some(item) = input.next().await {
                 let bytes = item?.into_bytes();
                 report.bytes += bytes.len() as u64;
-                buf.extend_from_slice(&bytes);
-                loop {
-                    let part_size = part_size(first_part_size, upload.next_number());
-                    if buf.len() < part_size {
-                        break;
+                let mut rest = &bytes[..];
+                while !rest.is_empty() {
+                    let size = part_size(first_part_size, upload.next_number());
+                    let take = (size - buf.len()).min(rest.len());
+                    buf.extend_from_slice(&rest[..take]);
+                    rest = &rest[take..];
+                    if buf.len() == size {
+                        let next = part_size(first_part_size, upload.next_number() + 1);
+                        let part = std::mem::replace(&mut buf, Vec::with_capacity(next));
+                        upload.send_part(Bytes::from(part)).await?;
                     }
-                    let part = buf.split_to(part_size).freeze();
-                    upload.send_part(part).await?;
                 }
             }
             if upload.id.is_none() {
@@ -668,14 +673,16 @@ impl Writable for S3Backend {
                     .put_object()
                     .bucket(&bucket)
                     .key(&key)
-                    .body(ByteStream::from(buf.split().freeze()))
+                    .body(ByteStream::from(Bytes::from(std::mem::take(&mut buf))))
                     .send()
                     .await
                     .map_err(|err| self.error(&format!("cannot write object `{name}`"), err))?;
                 return Ok(());
             }
             if !buf.is_empty() {
-                upload.send_part(buf.split().freeze()).await?;
+                upload
+                    .send_part(Bytes::from(std::mem::take(&mut buf)))
+                    .await?;
             }
             upload.complete().await
         }
