@@ -7,6 +7,7 @@ mod extract;
 mod lrs;
 mod pipes;
 mod remote;
+mod s3;
 mod settings;
 mod validate;
 
