@@ -386,30 +386,47 @@ impl Listable for S3Backend {
                 ListEntry::Id(key.to_owned())
             })
         };
-        let state = (pages, Some(first), VecDeque::<Result<ListEntry>>::new());
-        let stream = futures::stream::unfold(state, move |(mut pages, mut page, mut ready)| {
-            let (endpoint, doing, entry) = (endpoint.clone(), doing.clone(), entry.clone());
-            async move {
-                loop {
-                    if let Some(item) = ready.pop_front() {
-                        return Some((item, (pages, page, ready)));
+        // Everything the stream needs travels in its state: nothing is cloned per entry.
+        let state = ListState {
+            pages,
+            page: Some(first),
+            ready: VecDeque::new(),
+            endpoint,
+            doing,
+            entry,
+        };
+        let stream = futures::stream::unfold(state, |mut st| async move {
+            loop {
+                if let Some(item) = st.ready.pop_front() {
+                    return Some((item, st));
+                }
+                if let Some(output) = st.page.take() {
+                    let entries = output.contents().iter().filter_map(&st.entry).map(Ok);
+                    st.ready.extend(entries);
+                    continue;
+                }
+                match st.pages.next().await {
+                    Some(Ok(output)) => st.page = Some(output),
+                    Some(Err(err)) => {
+                        let err = sdk_error(&st.endpoint, &st.doing, err);
+                        return Some((Err(err), st));
                     }
-                    if let Some(output) = page.take() {
-                        ready.extend(output.contents().iter().filter_map(&entry).map(Ok));
-                        continue;
-                    }
-                    match pages.next().await {
-                        Some(Ok(output)) => page = Some(output),
-                        Some(Err(err)) => {
-                            ready.push_back(Err(sdk_error(&endpoint, &doing, err)));
-                        }
-                        None => return None,
-                    }
+                    None => return None,
                 }
             }
         });
         Ok(stream.boxed())
     }
+}
+
+/// The state of a listing: the pages to come, the entries of the current page.
+struct ListState<P, F> {
+    pages: P,
+    page: Option<aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output>,
+    ready: VecDeque<Result<ListEntry>>,
+    endpoint: String,
+    doing: String,
+    entry: F,
 }
 
 #[async_trait]
