@@ -291,13 +291,23 @@ fn object_details(object: &Object) -> serde_json::Value {
         };
         at.to_rfc3339_opts(format, false)
     });
-    serde_json::json!({
-        "Key": object.key(),
-        "LastModified": last_modified,
-        "ETag": object.e_tag(),
-        "Size": object.size(),
-        "StorageClass": object.storage_class().map(|c| c.as_str()),
-    })
+    // As boto3: fields the server did not send are absent, not null.
+    let fields = [
+        ("Key", object.key().map(serde_json::Value::from)),
+        ("LastModified", last_modified.map(serde_json::Value::from)),
+        ("ETag", object.e_tag().map(serde_json::Value::from)),
+        ("Size", object.size().map(serde_json::Value::from)),
+        (
+            "StorageClass",
+            object.storage_class().map(|c| c.as_str().into()),
+        ),
+    ];
+    serde_json::Value::Object(
+        fields
+            .into_iter()
+            .filter_map(|(name, value)| Some((name.to_owned(), value?)))
+            .collect(),
+    )
 }
 
 #[async_trait]
