@@ -535,6 +535,13 @@ impl ObjectReader {
     }
 
     fn io_error(&self, err: std::io::Error) -> Error {
+        if matches!(
+            err.kind(),
+            std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput
+        ) {
+            // The gzip decoder's verdict on the bytes, not a transfer failure.
+            return Error::invalid_input(format!("`{}`: not valid gzip: {err}", self.name));
+        }
         Error::new(
             ErrorKind::Unavailable,
             format!(

@@ -126,7 +126,10 @@ async fn list_new_skips_what_was_read_and_details_describe_objects() {
     let modified = first["LastModified"].as_str().expect("LastModified");
     assert!(modified.ends_with("+00:00"), "{modified}");
     let fields = first.as_object().expect("an object");
-    assert!(fields.values().all(|v| !v.is_null()), "absent, not null: {first}");
+    assert!(
+        fields.values().all(|v| !v.is_null()),
+        "absent, not null: {first}"
+    );
 }
 
 #[tokio::test]
