@@ -29,6 +29,8 @@ pub fn registry() -> Registry {
     registry.register::<ralph_backend_postgres::PostgresFactory>();
     #[cfg(feature = "redis")]
     registry.register::<ralph_backend_redis::RedisFactory>();
+    #[cfg(feature = "s3")]
+    registry.register::<ralph_backend_s3::S3Factory>();
     #[cfg(feature = "sqlite")]
     registry.register::<ralph_backend_sqlite::SqliteFactory>();
     #[cfg(feature = "swift")]

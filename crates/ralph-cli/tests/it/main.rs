@@ -8,6 +8,7 @@ mod lrs;
 mod pipes;
 mod privacy;
 mod remote;
+mod s3;
 mod settings;
 mod swift;
 mod validate;
