@@ -136,9 +136,11 @@ fn textbook_chapter(ctx: &Ctx<'_>, source: &Value) -> Result<Draft, Fail> {
 
 fn textbook_zoom(ctx: &Ctx<'_>, source: &Value) -> Result<Draft, Fail> {
     let event = &source["event"];
-    let zoom = match event.get("amount") {
-        Some(amount) => amount.clone(),
-        None => event["direction"].clone(),
+    // Always text (`"1.5"`, `"page-fit"`, `"in"`): one extension with one JSON type, so stores
+    // that type fields on first sight (Elasticsearch's dynamic mapping) take every zoom.
+    let zoom = match event.get("amount").unwrap_or(&event["direction"]) {
+        Value::Number(amount) => Value::String(amount.to_string()),
+        other => other.clone(),
     };
     let object = document(ctx, event, None);
     draft(
