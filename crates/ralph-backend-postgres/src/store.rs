@@ -624,7 +624,7 @@ impl PostgresStore {
         const BATCH: i64 = 500;
         let sql =
             sql::reference_candidates(Dialect::Postgres, self.statement_tables(), query.ascending);
-        let mut after = sql::first_cursor(query)?;
+        let mut after = sql::page_cursor(query)?;
         let mut out = Vec::new();
         loop {
             let rows = {

@@ -442,7 +442,7 @@ fn through_references(
     const BATCH: i64 = 500;
     let sql = sql::reference_candidates(Dialect::Sqlite, TABLES, query.ascending);
     let mut stmt = conn.prepare_cached(&sql).map_err(db_error)?;
-    let mut after = sql::first_cursor(query)?;
+    let mut after = sql::page_cursor(query)?;
     let mut out = Vec::new();
     loop {
         let params = sql::reference_candidates_params(target, query, after, BATCH);

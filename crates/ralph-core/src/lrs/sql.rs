@@ -107,7 +107,11 @@ pub struct StatementTables<'a> {
     pub activities: &'a str,
 }
 
-fn cursor(query: &StatementQuery) -> Result<Option<i64>> {
+/// The sequence number in the cursor of `query` (the page starts after it), if any.
+///
+/// # Errors
+/// A cursor that is not a sequence number is invalid input.
+pub fn page_cursor(query: &StatementQuery) -> Result<Option<i64>> {
     query
         .cursor
         .as_deref()
@@ -202,7 +206,7 @@ pub fn statement_page(
             SqlParam::Text(activity.clone()),
         );
     }
-    if let Some(after) = cursor(query)? {
+    if let Some(after) = page_cursor(query)? {
         let condition = if query.ascending {
             " AND s.seq > ?"
         } else {
@@ -267,14 +271,6 @@ pub fn reference_candidates_params(
         query.until.map_or(SqlParam::NoTime, SqlParam::Time),
         SqlParam::Integer(batch),
     ]
-}
-
-/// The first cursor of the reference walk of `query`: the page cursor, if any.
-///
-/// # Errors
-/// A cursor that is not a sequence number is invalid input.
-pub fn first_cursor(query: &StatementQuery) -> Result<Option<i64>> {
-    cursor(query)
 }
 
 /// The queries of the documents and attachments tables.
