@@ -7,6 +7,11 @@ use ralph_cli::cli::{Cli, Commands, Verbosity, backend_overrides, command};
 use ralph_core::ErrorKind;
 use ralph_core::settings::SettingsLoader;
 
+/// mimalloc rather than the system allocator: `validate` and `convert` build and drop many small
+/// values per line, and the system allocator took a fifth of their time.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let registry = ralph_cli::registry();
     let mut cmd = command(&registry);
