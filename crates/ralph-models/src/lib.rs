@@ -41,6 +41,7 @@
 
 pub mod edx;
 mod error;
+pub mod json;
 pub mod xapi;
 
 pub use error::Error;

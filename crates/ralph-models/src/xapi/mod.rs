@@ -50,6 +50,7 @@ pub use profiles::{
 pub use rules::{Rule, ValidationError, ValidationErrors};
 
 use crate::Error;
+use crate::json::Node;
 
 impl Statement {
     /// Validates a JSON value against the xAPI specification and builds the statement.
@@ -57,7 +58,16 @@ impl Statement {
     /// # Errors
     /// Every broken rule, each with the JSON path of the field and the reason.
     pub fn from_value(value: &serde_json::Value) -> Result<Statement, ValidationErrors> {
-        parse::statement(value)
+        parse::statement(&Node::from_value(value))
+    }
+
+    /// Validates a parsed [`Node`] tree against the xAPI specification and builds the
+    /// statement: what [`Statement::from_value`] does, without a `serde_json::Value`.
+    ///
+    /// # Errors
+    /// Every broken rule, each with the JSON path of the field and the reason.
+    pub fn from_node(node: &Node<'_>) -> Result<Statement, ValidationErrors> {
+        parse::statement(node)
     }
 }
 
@@ -67,7 +77,7 @@ impl Statement {
 /// # Errors
 /// Every broken rule, each with the JSON path of the field and the reason.
 pub fn validate(value: &serde_json::Value) -> Result<Statement, ValidationErrors> {
-    parse::statement(value)
+    parse::statement(&Node::from_value(value))
 }
 
 /// A statement that passed validation.
@@ -103,7 +113,15 @@ impl ValidatedStatement {
 /// # Errors
 /// [`Error::InvalidStatement`] with every broken rule (path and reason).
 pub fn validate_statement(value: &serde_json::Value) -> Result<ValidatedStatement, Error> {
-    let statement = parse::statement(value).map_err(Error::InvalidStatement)?;
+    validate_statement_node(&Node::from_value(value))
+}
+
+/// [`validate_statement`] on a parsed [`Node`] tree.
+///
+/// # Errors
+/// [`Error::InvalidStatement`] with every broken rule (path and reason).
+pub fn validate_statement_node(node: &Node<'_>) -> Result<ValidatedStatement, Error> {
+    let statement = parse::statement(node).map_err(Error::InvalidStatement)?;
     let candidates = selector().select(&statement);
     let mut errors = ValidationErrors::default();
     let mut statement_type = None;
@@ -132,6 +150,5 @@ pub fn validate_statement(value: &serde_json::Value) -> Result<ValidatedStatemen
 /// # Errors
 /// [`Error::Json`] when the text is not JSON, [`Error::InvalidStatement`] otherwise.
 pub fn validate_statement_str(text: &str) -> Result<ValidatedStatement, Error> {
-    let value: serde_json::Value = serde_json::from_str(text)?;
-    validate_statement(&value)
+    validate_statement_node(&Node::from_str(text)?)
 }

@@ -85,8 +85,8 @@ impl Statement {
 impl<'de> Deserialize<'de> for Statement {
     /// Deserialises any JSON and validates it; errors carry the JSON path and the reason.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = serde_json::Value::deserialize(deserializer)?;
-        Statement::from_value(&value).map_err(serde::de::Error::custom)
+        let node = crate::json::Node::deserialize(deserializer)?;
+        Statement::from_node(&node).map_err(serde::de::Error::custom)
     }
 }
 

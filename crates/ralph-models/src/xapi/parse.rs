@@ -1,10 +1,10 @@
-//! The validator of the xAPI specification: walks a `serde_json::Value`, builds the typed
+//! The validator of the xAPI specification: walks a [`Node`] tree, builds the typed
 //! [`Statement`] and records every broken rule with its JSON path.
 //!
 //! Each rule is checked in exactly one function of this file (see [`Rule`] for the list), so a
 //! change of the specification has one place to go.
 
-use serde_json::{Map, Value};
+use crate::json::{Node, Object};
 
 use super::formats;
 use super::model::{
@@ -14,8 +14,6 @@ use super::model::{
     StatementResult, SubStatement, Timestamp, Verb,
 };
 use super::rules::{Path, Rule, ValidationErrors};
-
-type Obj = Map<String, Value>;
 
 const STATEMENT_KEYS: &[&str] = &[
     "id",
@@ -70,7 +68,7 @@ const INTERACTION_KEYS: &[&str] = &[
 const CONTEXT_V2_KEYS: &[&str] = &["contextAgents", "contextGroups"];
 
 /// Validates `value` against the xAPI specification and builds the typed statement.
-pub(crate) fn statement(value: &Value) -> Result<Statement, ValidationErrors> {
+pub(crate) fn statement(value: &Node<'_>) -> Result<Statement, ValidationErrors> {
     let mut v = Validator::default();
     let statement = v.statement(value, &Path::ROOT);
     v.errors.into_result(statement)
@@ -90,8 +88,8 @@ impl Validator {
 
     // ----- generic accessors (rules: type, empty-value, required, unknown-property) -----
 
-    fn object<'v>(&mut self, value: &'v Value, path: &Path<'_>) -> Option<&'v Obj> {
-        if let Value::Object(map) = value {
+    fn object<'v>(&mut self, value: &'v Node<'v>, path: &Path<'_>) -> Option<&'v Object<'v>> {
+        if let Node::Object(map) = value {
             Some(map)
         } else {
             self.err(path, Rule::Type, "expected an object");
@@ -99,8 +97,8 @@ impl Validator {
         }
     }
 
-    fn array<'v>(&mut self, value: &'v Value, path: &Path<'_>) -> Option<&'v Vec<Value>> {
-        if let Value::Array(list) = value {
+    fn array<'v>(&mut self, value: &'v Node<'v>, path: &Path<'_>) -> Option<&'v [Node<'v>]> {
+        if let Node::Array(list) = value {
             Some(list)
         } else {
             self.err(path, Rule::Type, "expected an array");
@@ -108,13 +106,13 @@ impl Validator {
         }
     }
 
-    fn string<'v>(&mut self, value: &'v Value, path: &Path<'_>) -> Option<&'v str> {
+    fn string<'v>(&mut self, value: &'v Node<'v>, path: &Path<'_>) -> Option<&'v str> {
         match value {
-            Value::String(s) if s.is_empty() => {
+            Node::String(s) if s.is_empty() => {
                 self.err(path, Rule::EmptyValue, "must not be empty");
                 None
             }
-            Value::String(s) => Some(s),
+            Node::String(s) => Some(s),
             _ => {
                 self.err(path, Rule::Type, "expected a string");
                 None
@@ -122,8 +120,8 @@ impl Validator {
         }
     }
 
-    fn number(&mut self, value: &Value, path: &Path<'_>) -> Option<serde_json::Number> {
-        if let Value::Number(n) = value {
+    fn number(&mut self, value: &Node<'_>, path: &Path<'_>) -> Option<serde_json::Number> {
+        if let Node::Number(n) = value {
             Some(n.clone())
         } else {
             self.err(path, Rule::Type, "expected a number");
@@ -131,8 +129,8 @@ impl Validator {
         }
     }
 
-    fn boolean(&mut self, value: &Value, path: &Path<'_>) -> Option<bool> {
-        if let Value::Bool(b) = value {
+    fn boolean(&mut self, value: &Node<'_>, path: &Path<'_>) -> Option<bool> {
+        if let Node::Bool(b) = value {
             Some(*b)
         } else {
             self.err(path, Rule::Type, "expected `true` or `false`");
@@ -140,21 +138,26 @@ impl Validator {
         }
     }
 
-    fn keys(&mut self, map: &Obj, allowed: &[&str], path: &Path<'_>) {
+    fn keys(&mut self, map: &Object<'_>, allowed: &[&str], path: &Path<'_>) {
         for key in map.keys() {
-            if !allowed.contains(&key.as_str()) {
+            if !allowed.contains(&key) {
                 self.err(&path.key(key), Rule::UnknownProperty, "unknown property");
             }
         }
     }
 
     /// The value of an optional property; `null`, `""` and `{}` are reported and skipped.
-    fn field<'v>(&mut self, map: &'v Obj, key: &str, path: &Path<'_>) -> Option<&'v Value> {
+    fn field<'v>(
+        &mut self,
+        map: &'v Object<'v>,
+        key: &str,
+        path: &Path<'_>,
+    ) -> Option<&'v Node<'v>> {
         let value = map.get(key)?;
         let empty = match value {
-            Value::Null => true,
-            Value::String(s) => s.is_empty(),
-            Value::Object(o) => o.is_empty(),
+            Node::Null => true,
+            Node::String(s) => s.is_empty(),
+            Node::Object(o) => o.is_empty(),
             _ => false,
         };
         if empty {
@@ -169,7 +172,12 @@ impl Validator {
     }
 
     /// The value of a required property.
-    fn required<'v>(&mut self, map: &'v Obj, key: &str, path: &Path<'_>) -> Option<&'v Value> {
+    fn required<'v>(
+        &mut self,
+        map: &'v Object<'v>,
+        key: &str,
+        path: &Path<'_>,
+    ) -> Option<&'v Node<'v>> {
         if !map.contains_key(key) {
             self.err(&path.key(key), Rule::Required, "required");
             return None;
@@ -178,7 +186,7 @@ impl Validator {
     }
 
     /// `Some(None)` when absent, `Some(Some(type))` when a string, `None` when invalid.
-    fn object_type<'v>(&mut self, map: &'v Obj, path: &Path<'_>) -> Option<Option<&'v str>> {
+    fn object_type<'v>(&mut self, map: &'v Object<'v>, path: &Path<'_>) -> Option<Option<&'v str>> {
         if !map.contains_key("objectType") {
             return Some(None);
         }
@@ -186,7 +194,7 @@ impl Validator {
         self.string(v, &path.key("objectType")).map(Some)
     }
 
-    fn object_type_is(&mut self, map: &Obj, path: &Path<'_>, expected: &str) -> bool {
+    fn object_type_is(&mut self, map: &Object<'_>, path: &Path<'_>, expected: &str) -> bool {
         match self.object_type(map, path) {
             Some(Some(t)) if t == expected => true,
             Some(None) => {
@@ -208,7 +216,7 @@ impl Validator {
 
     // ----- formats (rules: iri, irl, uuid, language-tag, timestamp, duration) -----
 
-    fn iri(&mut self, value: &Value, path: &Path<'_>) -> Option<String> {
+    fn iri(&mut self, value: &Node<'_>, path: &Path<'_>) -> Option<String> {
         let s = self.string(value, path)?;
         if formats::is_iri(s) {
             Some(s.to_owned())
@@ -218,7 +226,7 @@ impl Validator {
         }
     }
 
-    fn irl(&mut self, value: &Value, path: &Path<'_>) -> Option<String> {
+    fn irl(&mut self, value: &Node<'_>, path: &Path<'_>) -> Option<String> {
         let s = self.string(value, path)?;
         if formats::is_irl(s) {
             Some(s.to_owned())
@@ -228,7 +236,7 @@ impl Validator {
         }
     }
 
-    fn uuid(&mut self, value: &Value, path: &Path<'_>) -> Option<uuid::Uuid> {
+    fn uuid(&mut self, value: &Node<'_>, path: &Path<'_>) -> Option<uuid::Uuid> {
         let s = self.string(value, path)?;
         let parsed = formats::parse_uuid(s);
         if parsed.is_none() {
@@ -237,7 +245,7 @@ impl Validator {
         parsed
     }
 
-    fn language_tag(&mut self, value: &Value, path: &Path<'_>) -> Option<String> {
+    fn language_tag(&mut self, value: &Node<'_>, path: &Path<'_>) -> Option<String> {
         let s = self.string(value, path)?;
         if formats::is_language_tag(s) {
             Some(s.to_owned())
@@ -251,7 +259,7 @@ impl Validator {
         }
     }
 
-    fn language_map(&mut self, value: &Value, path: &Path<'_>) -> Option<LanguageMap> {
+    fn language_map(&mut self, value: &Node<'_>, path: &Path<'_>) -> Option<LanguageMap> {
         let map = self.object(value, path)?;
         let mut out = Vec::with_capacity(map.len());
         for (tag, text) in map {
@@ -264,13 +272,13 @@ impl Validator {
                 );
             }
             if let Some(text) = self.string(text, &p) {
-                out.push((tag.clone(), text.to_owned()));
+                out.push((tag.to_owned(), text.to_owned()));
             }
         }
         Some(LanguageMap(out))
     }
 
-    fn timestamp(&mut self, value: &Value, path: &Path<'_>) -> Option<Timestamp> {
+    fn timestamp(&mut self, value: &Node<'_>, path: &Path<'_>) -> Option<Timestamp> {
         let s = self.string(value, path)?;
         match formats::parse_timestamp(s) {
             Ok(parsed) => Some(Timestamp {
@@ -284,19 +292,19 @@ impl Validator {
         }
     }
 
-    fn extensions(&mut self, value: &Value, path: &Path<'_>) -> Option<Extensions> {
+    fn extensions(&mut self, value: &Node<'_>, path: &Path<'_>) -> Option<Extensions> {
         let map = self.object(value, path)?;
         for key in map.keys() {
             if !formats::is_iri(key) {
                 self.err(&path.key(key), Rule::Iri, "extension keys must be IRIs");
             }
         }
-        Some(map.clone())
+        Some(map.to_map())
     }
 
     // ----- statement -----
 
-    fn statement(&mut self, value: &Value, path: &Path<'_>) -> Option<Statement> {
+    fn statement(&mut self, value: &Node<'_>, path: &Path<'_>) -> Option<Statement> {
         let map = self.object(value, path)?;
         self.keys(map, STATEMENT_KEYS, path);
         let id = self
@@ -348,7 +356,7 @@ impl Validator {
 
     /// Rule `version` and `version-2-only`; a missing version defaults to `1.0.0`, or to
     /// `2.0.0` when the statement uses xAPI 2.0 properties.
-    fn version(&mut self, map: &Obj, path: &Path<'_>) -> Option<String> {
+    fn version(&mut self, map: &Object<'_>, path: &Path<'_>) -> Option<String> {
         let Some(value) = self.field(map, "version", path) else {
             if map.contains_key("version") {
                 return None;
@@ -388,14 +396,14 @@ impl Validator {
 
     /// Rule `context-activity-only`: `context.revision` and `context.platform` only when the
     /// object is an Activity.
-    fn context_activity_only(&mut self, statement: &Obj, path: &Path<'_>) {
-        let Some(Value::Object(context)) = statement.get("context") else {
+    fn context_activity_only(&mut self, statement: &Object<'_>, path: &Path<'_>) {
+        let Some(Node::Object(context)) = statement.get("context") else {
             return;
         };
         let object_type = statement
             .get("object")
             .and_then(|o| o.get("objectType"))
-            .and_then(Value::as_str)
+            .and_then(Node::as_str)
             .unwrap_or("Activity");
         if object_type == "Activity" {
             return;
@@ -414,7 +422,7 @@ impl Validator {
 
     // ----- actors -----
 
-    fn actor(&mut self, value: &Value, path: &Path<'_>) -> Option<Actor> {
+    fn actor(&mut self, value: &Node<'_>, path: &Path<'_>) -> Option<Actor> {
         let map = self.object(value, path)?;
         match self.object_type(map, path)? {
             None | Some("Agent") => self.agent(map, path).map(Actor::Agent),
@@ -428,7 +436,7 @@ impl Validator {
     }
 
     /// An agent given as a JSON value (group members, context agents).
-    fn agent_value(&mut self, value: &Value, path: &Path<'_>) -> Option<Agent> {
+    fn agent_value(&mut self, value: &Node<'_>, path: &Path<'_>) -> Option<Agent> {
         let map = self.object(value, path)?;
         match self.object_type(map, path)? {
             None | Some("Agent") => self.agent(map, path),
@@ -444,7 +452,7 @@ impl Validator {
         }
     }
 
-    fn agent(&mut self, map: &Obj, path: &Path<'_>) -> Option<Agent> {
+    fn agent(&mut self, map: &Object<'_>, path: &Path<'_>) -> Option<Agent> {
         self.keys(map, AGENT_KEYS, path);
         let name = self
             .field(map, "name", path)
@@ -455,7 +463,7 @@ impl Validator {
     }
 
     /// A group given as a JSON value (`context.team`, context groups): `objectType` required.
-    fn group_value(&mut self, value: &Value, path: &Path<'_>) -> Option<Group> {
+    fn group_value(&mut self, value: &Node<'_>, path: &Path<'_>) -> Option<Group> {
         let map = self.object(value, path)?;
         if !self.object_type_is(map, path, "Group") {
             return None;
@@ -463,7 +471,7 @@ impl Validator {
         self.group(map, path)
     }
 
-    fn group(&mut self, map: &Obj, path: &Path<'_>) -> Option<Group> {
+    fn group(&mut self, map: &Object<'_>, path: &Path<'_>) -> Option<Group> {
         self.keys(map, GROUP_KEYS, path);
         let name = self
             .field(map, "name", path)
@@ -493,7 +501,7 @@ impl Validator {
                     Rule::AnonymousGroupMember,
                     "an anonymous group (without identifier) requires `member`",
                 ),
-                Some(Value::Array(list)) if list.is_empty() => self.err(
+                Some(Node::Array(list)) if list.is_empty() => self.err(
                     &path.key("member"),
                     Rule::AnonymousGroupMember,
                     "an anonymous group (without identifier) requires at least one member",
@@ -506,11 +514,11 @@ impl Validator {
 
     /// Rules `agent-ifi` and `group-ifi`, then the identifier's own format. Returns
     /// `Some(None)` for a group without identifier.
-    fn ifi(&mut self, map: &Obj, path: &Path<'_>, agent: bool) -> Option<Option<Ifi>> {
+    fn ifi(&mut self, map: &Object<'_>, path: &Path<'_>, agent: bool) -> Option<Option<Ifi>> {
         let present: Vec<&str> = IFI_KEYS
             .iter()
             .copied()
-            .filter(|k| map.contains_key(*k))
+            .filter(|k| map.contains_key(k))
             .collect();
         match (present.len(), agent) {
             (0, true) => {
@@ -586,7 +594,7 @@ impl Validator {
 
     // ----- verb and objects -----
 
-    fn verb(&mut self, value: &Value, path: &Path<'_>) -> Option<Verb> {
+    fn verb(&mut self, value: &Node<'_>, path: &Path<'_>) -> Option<Verb> {
         let map = self.object(value, path)?;
         self.keys(map, &["id", "display"], path);
         let id = self
@@ -600,7 +608,7 @@ impl Validator {
 
     fn statement_object(
         &mut self,
-        value: &Value,
+        value: &Node<'_>,
         path: &Path<'_>,
         in_substatement: bool,
     ) -> Option<StatementObject> {
@@ -634,7 +642,7 @@ impl Validator {
     }
 
     /// An activity given as a JSON value (context activities).
-    fn activity_value(&mut self, value: &Value, path: &Path<'_>) -> Option<Activity> {
+    fn activity_value(&mut self, value: &Node<'_>, path: &Path<'_>) -> Option<Activity> {
         let map = self.object(value, path)?;
         match self.object_type(map, path)? {
             None | Some("Activity") => self.activity(map, path),
@@ -646,7 +654,7 @@ impl Validator {
         }
     }
 
-    fn activity(&mut self, map: &Obj, path: &Path<'_>) -> Option<Activity> {
+    fn activity(&mut self, map: &Object<'_>, path: &Path<'_>) -> Option<Activity> {
         self.keys(map, &["id", "objectType", "definition"], path);
         let id = self
             .required(map, "id", path)
@@ -663,7 +671,7 @@ impl Validator {
         })
     }
 
-    fn definition(&mut self, value: &Value, path: &Path<'_>) -> Option<ActivityDefinition> {
+    fn definition(&mut self, value: &Node<'_>, path: &Path<'_>) -> Option<ActivityDefinition> {
         let map = self.object(value, path)?;
         self.keys(
             map,
@@ -718,7 +726,7 @@ impl Validator {
             None if !map.contains_key("interactionType") => {
                 // Rule `interaction-property`.
                 for key in INTERACTION_KEYS {
-                    if map.contains_key(*key) {
+                    if map.contains_key(key) {
                         self.err(
                             &path.key(key),
                             Rule::InteractionProperty,
@@ -752,7 +760,7 @@ impl Validator {
     /// An interaction component list; rule `interaction-component-id`.
     fn components(
         &mut self,
-        map: &Obj,
+        map: &Object<'_>,
         key: &str,
         path: &Path<'_>,
     ) -> Option<Vec<InteractionComponent>> {
@@ -794,7 +802,7 @@ impl Validator {
         Some(out)
     }
 
-    fn statement_ref(&mut self, map: &Obj, path: &Path<'_>) -> Option<StatementRef> {
+    fn statement_ref(&mut self, map: &Object<'_>, path: &Path<'_>) -> Option<StatementRef> {
         self.keys(map, &["id", "objectType"], path);
         let id = self
             .required(map, "id", path)
@@ -802,15 +810,15 @@ impl Validator {
         Some(StatementRef { id })
     }
 
-    fn substatement(&mut self, map: &Obj, path: &Path<'_>) -> Option<SubStatement> {
+    fn substatement(&mut self, map: &Object<'_>, path: &Path<'_>) -> Option<SubStatement> {
         for key in map.keys() {
-            if SUBSTATEMENT_FORBIDDEN.contains(&key.as_str()) {
+            if SUBSTATEMENT_FORBIDDEN.contains(&key) {
                 self.err(
                     &path.key(key),
                     Rule::SubStatementProperty,
                     "not allowed in a SubStatement",
                 );
-            } else if !SUBSTATEMENT_KEYS.contains(&key.as_str()) {
+            } else if !SUBSTATEMENT_KEYS.contains(&key) {
                 self.err(&path.key(key), Rule::UnknownProperty, "unknown property");
             }
         }
@@ -849,7 +857,7 @@ impl Validator {
 
     // ----- result -----
 
-    fn result(&mut self, value: &Value, path: &Path<'_>) -> Option<StatementResult> {
+    fn result(&mut self, value: &Node<'_>, path: &Path<'_>) -> Option<StatementResult> {
         let map = self.object(value, path)?;
         self.keys(
             map,
@@ -899,7 +907,7 @@ impl Validator {
     }
 
     /// Rules `score-scaled` and `score-range`.
-    fn score(&mut self, value: &Value, path: &Path<'_>) -> Option<Score> {
+    fn score(&mut self, value: &Node<'_>, path: &Path<'_>) -> Option<Score> {
         let map = self.object(value, path)?;
         self.keys(map, &["scaled", "raw", "min", "max"], path);
         let mut get = |key: &str| {
@@ -955,7 +963,7 @@ impl Validator {
 
     // ----- context -----
 
-    fn context(&mut self, value: &Value, path: &Path<'_>) -> Option<Context> {
+    fn context(&mut self, value: &Node<'_>, path: &Path<'_>) -> Option<Context> {
         let map = self.object(value, path)?;
         self.keys(
             map,
@@ -975,7 +983,7 @@ impl Validator {
             path,
         );
         for key in CONTEXT_V2_KEYS {
-            if map.contains_key(*key) && self.v2_property.is_none() {
+            if map.contains_key(key) && self.v2_property.is_none() {
                 self.v2_property = Some(path.key(key).render());
             }
         }
@@ -1020,14 +1028,18 @@ impl Validator {
         })
     }
 
-    fn context_activities(&mut self, value: &Value, path: &Path<'_>) -> Option<ContextActivities> {
+    fn context_activities(
+        &mut self,
+        value: &Node<'_>,
+        path: &Path<'_>,
+    ) -> Option<ContextActivities> {
         let map = self.object(value, path)?;
         self.keys(map, &["parent", "grouping", "category", "other"], path);
         let mut get = |key: &str| -> Option<OneOrMany<Activity>> {
             let v = self.field(map, key, path)?;
             let p = path.key(key);
             match v {
-                Value::Array(list) => {
+                Node::Array(list) => {
                     let mut out = Vec::with_capacity(list.len());
                     for (i, item) in list.iter().enumerate() {
                         if let Some(a) = self.activity_value(item, &p.index(i)) {
@@ -1047,7 +1059,7 @@ impl Validator {
         })
     }
 
-    fn relevant_types(&mut self, map: &Obj, path: &Path<'_>) -> Option<Vec<String>> {
+    fn relevant_types(&mut self, map: &Object<'_>, path: &Path<'_>) -> Option<Vec<String>> {
         let v = self.field(map, "relevantTypes", path)?;
         let p = path.key("relevantTypes");
         let list = self.array(v, &p)?;
@@ -1068,7 +1080,7 @@ impl Validator {
         Some(out)
     }
 
-    fn context_agents(&mut self, map: &Obj, path: &Path<'_>) -> Option<Vec<ContextAgent>> {
+    fn context_agents(&mut self, map: &Object<'_>, path: &Path<'_>) -> Option<Vec<ContextAgent>> {
         let v = self.field(map, "contextAgents", path)?;
         let p = path.key("contextAgents");
         let list = self.array(v, &p)?;
@@ -1094,7 +1106,7 @@ impl Validator {
         Some(out)
     }
 
-    fn context_groups(&mut self, map: &Obj, path: &Path<'_>) -> Option<Vec<ContextGroup>> {
+    fn context_groups(&mut self, map: &Object<'_>, path: &Path<'_>) -> Option<Vec<ContextGroup>> {
         let v = self.field(map, "contextGroups", path)?;
         let p = path.key("contextGroups");
         let list = self.array(v, &p)?;
@@ -1122,7 +1134,7 @@ impl Validator {
 
     // ----- attachments -----
 
-    fn attachments(&mut self, value: &Value, path: &Path<'_>) -> Option<Vec<Attachment>> {
+    fn attachments(&mut self, value: &Node<'_>, path: &Path<'_>) -> Option<Vec<Attachment>> {
         let list = self.array(value, path)?;
         let mut out = Vec::with_capacity(list.len());
         for (i, item) in list.iter().enumerate() {
@@ -1134,7 +1146,7 @@ impl Validator {
     }
 
     /// Rules `content-type`, `attachment-length` and `attachment-sha2`.
-    fn attachment(&mut self, value: &Value, path: &Path<'_>) -> Option<Attachment> {
+    fn attachment(&mut self, value: &Node<'_>, path: &Path<'_>) -> Option<Attachment> {
         let map = self.object(value, path)?;
         self.keys(
             map,
