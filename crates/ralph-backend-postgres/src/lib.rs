@@ -57,6 +57,7 @@ mod privacy;
 mod query;
 mod settings;
 mod store;
+mod tls;
 
 pub use backend::PostgresBackend;
 pub use query::{PostgresQuery, Sql, quote_table};
