@@ -551,6 +551,12 @@ pub(crate) fn pg_error(url: &SecretUrl, err: tokio_postgres::Error) -> Error {
                 text.push_str(&format!(": {cause}"));
                 source = cause.source();
             }
+            if text.contains("invalid peer certificate: UnknownIssuer") {
+                text.push_str(
+                    " (the server's certificate is not signed by a trusted CA: `sslrootcert` in \
+                     the connection string names the CA file to trust)",
+                );
+            }
             text
         }
     };
