@@ -480,6 +480,13 @@ pub(crate) async fn connect_pool(
     let mut config = tokio_postgres::Config::from_str(&rest)
         .map_err(|err| Error::config(format!("setting `{key}`: invalid `{url}`: {err}")))?;
     config.ssl_mode(tls.postgres_mode());
+    if config.get_hosts().is_empty() {
+        // Only `hostaddr`: its address is the name TLS checks (tokio-postgres would have none
+        // and fail the handshake), as in libpq.
+        for addr in config.get_hostaddrs().to_vec() {
+            config.host(&addr.to_string());
+        }
+    }
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(
             Duration::try_from_secs_f64(connect_timeout).unwrap_or(Duration::from_secs(5)),

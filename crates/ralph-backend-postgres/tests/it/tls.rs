@@ -100,14 +100,17 @@ mod with_tls {
         else {
             return;
         };
-        let conn = format!(
-            "host=127.0.0.1 port=5432 user=postgres password={password} dbname=ralph \
-             sslmode=verify-full sslrootcert='{ca}'"
-        );
-        let backend = PostgresBackend::connect(settings(conn))
-            .await
-            .expect("connect with the key=value form");
-        assert_eq!(round_trip_encrypted(&backend).await.len(), 3);
+        // `hostaddr` alone: the address is the name checked against the certificate.
+        for host in ["host", "hostaddr"] {
+            let conn = format!(
+                "{host}=127.0.0.1 port=5432 user=postgres password={password} dbname=ralph \
+                 sslmode=verify-full sslrootcert='{ca}'"
+            );
+            let backend = PostgresBackend::connect(settings(conn))
+                .await
+                .unwrap_or_else(|err| panic!("connect with {host}=: {err}"));
+            assert_eq!(round_trip_encrypted(&backend).await.len(), 3);
+        }
     }
 
     #[tokio::test]
