@@ -484,7 +484,7 @@ pub(crate) async fn connect_pool(
         // Only `hostaddr`: its address is the name TLS checks (tokio-postgres would have none
         // and fail the handshake), as in libpq.
         for addr in config.get_hostaddrs().to_vec() {
-            config.host(&addr.to_string());
+            config.host(addr.to_string());
         }
     }
     if config.get_connect_timeout().is_none() {
