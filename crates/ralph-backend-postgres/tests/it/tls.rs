@@ -111,6 +111,19 @@ mod with_tls {
                 .unwrap_or_else(|err| panic!("connect with {host}=: {err}"));
             assert_eq!(round_trip_encrypted(&backend).await.len(), 3);
         }
+        // Errors name the server, never the password.
+        let wrong = PathBuf::from(&ca).with_file_name("other-ca.pem");
+        let conn = format!(
+            "host=127.0.0.1 port=5432 user=postgres password={password} dbname=ralph \
+             sslmode=verify-full sslrootcert={}",
+            wrong.display()
+        );
+        let err = PostgresBackend::connect(settings(conn))
+            .await
+            .expect_err("a certificate from another CA");
+        let text = err.to_string();
+        assert!(text.starts_with("postgres at `127.0.0.1:5432`: "), "{text}");
+        assert!(!text.contains(&format!("password={password}")), "{text}");
     }
 
     #[tokio::test]
