@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::PostgresSettings;
 use crate::query::{PostgresQuery, quote_table};
+use crate::tls::TlsParams;
 use ralph_core::settings::SecretUrl;
 
 /// PostgreSQL tables of JSON records.
@@ -474,8 +475,18 @@ pub(crate) async fn connect_pool(
     pool_size: usize,
     connect_timeout: f64,
 ) -> Result<Pool> {
-    let mut config = tokio_postgres::Config::from_str(url.expose())
+    let (rest, tls) = TlsParams::split(url.expose())
         .map_err(|err| Error::config(format!("setting `{key}`: invalid `{url}`: {err}")))?;
+    let mut config = tokio_postgres::Config::from_str(&rest)
+        .map_err(|err| Error::config(format!("setting `{key}`: invalid `{url}`: {err}")))?;
+    config.ssl_mode(tls.postgres_mode());
+    if config.get_hosts().is_empty() {
+        // Only `hostaddr`: its address is the name TLS checks (tokio-postgres would have none
+        // and fail the handshake), as in libpq.
+        for addr in config.get_hostaddrs().to_vec() {
+            config.host(addr.to_string());
+        }
+    }
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(
             Duration::try_from_secs_f64(connect_timeout).unwrap_or(Duration::from_secs(5)),
@@ -484,13 +495,20 @@ pub(crate) async fn connect_pool(
     if config.get_application_name().is_none() {
         config.application_name("ralph");
     }
-    let manager = Manager::from_config(
-        config,
-        NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
+    let manager_config = ManagerConfig {
+        recycling_method: RecyclingMethod::Fast,
+    };
+    #[cfg(feature = "tls")]
+    let manager = match crate::tls::connector(&tls, key)? {
+        Some(connector) => Manager::from_config(config, connector, manager_config),
+        None => Manager::from_config(config, NoTls, manager_config),
+    };
+    #[cfg(not(feature = "tls"))]
+    let manager = {
+        crate::tls::check_no_tls(&tls, key)?;
+        config.ssl_mode(tokio_postgres::config::SslMode::Disable);
+        Manager::from_config(config, NoTls, manager_config)
+    };
     let pool = Pool::builder(manager)
         .max_size(pool_size.max(1))
         .build()
@@ -539,6 +557,12 @@ pub(crate) fn pg_error(url: &SecretUrl, err: tokio_postgres::Error) -> Error {
             while let Some(cause) = source {
                 text.push_str(&format!(": {cause}"));
                 source = cause.source();
+            }
+            if text.contains("invalid peer certificate: UnknownIssuer") {
+                text.push_str(
+                    " (the server's certificate is not signed by a trusted CA: `sslrootcert` in \
+                     the connection string names the CA file to trust)",
+                );
             }
             text
         }

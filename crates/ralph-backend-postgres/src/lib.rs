@@ -27,7 +27,14 @@
 //! }
 //! # Ok(()) }
 //! ```
-
+//!
+//! ## TLS
+//!
+//! With the cargo feature `tls`, connections speak TLS over rustls (aws-lc-rs), with libpq's
+//! `sslmode` (`disable`, `prefer` the default, `require`, `verify-ca`, `verify-full`) and
+//! `sslrootcert` (a PEM file of the CAs to trust, or `system`) in the connection string:
+//! `postgres://ralph@db/lrs?sslmode=verify-full&sslrootcert=/etc/ssl/pg-ca.pem`. Without it, a
+//! connection string asking for TLS is refused rather than connected in plain text.
 //!
 //! ## LRS store
 //!
@@ -57,6 +64,7 @@ mod privacy;
 mod query;
 mod settings;
 mod store;
+mod tls;
 
 pub use backend::PostgresBackend;
 pub use query::{PostgresQuery, Sql, quote_table};

@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 #[serde(default, deny_unknown_fields)]
 pub struct PostgresSettings {
     /// Connection string, `postgres://user[:password]@host[:port]/database` (or the
-    /// `host=... user=...` form); the password never prints. TLS is not supported yet.
+    /// `host=... user=...` form); the password never prints. TLS as in libpq: `sslmode`
+    /// (`disable`, `prefer` the default, `require`, `verify-ca`, `verify-full`) and
+    /// `sslrootcert` (a PEM file of the CAs to trust, or `system`), e.g.
+    /// `...?sslmode=verify-full&sslrootcert=/etc/ssl/pg-ca.pem`.
     pub connection_string: SecretUrl,
     /// Table read and written when no target is given; created on first write.
     pub default_table: String,
@@ -40,7 +43,10 @@ impl Default for PostgresSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct PostgresLrsSettings {
     /// Connection string, `postgres://user[:password]@host[:port]/database` (or the
-    /// `host=... user=...` form); the password never prints. TLS is not supported yet.
+    /// `host=... user=...` form); the password never prints. TLS as in libpq: `sslmode`
+    /// (`disable`, `prefer` the default, `require`, `verify-ca`, `verify-full`) and
+    /// `sslrootcert` (a PEM file of the CAs to trust, or `system`), e.g.
+    /// `...?sslmode=verify-full&sslrootcert=/etc/ssl/pg-ca.pem`.
     pub connection_string: SecretUrl,
     /// Prefix of the store's tables (`<prefix>statements`, `<prefix>statement_agents`,
     /// `<prefix>statement_activities`), created when missing: letters, digits and `_`, at most

@@ -402,10 +402,17 @@ impl SecretUrl {
         &self.0
     }
 
-    /// The URL with its password replaced by `***`, for messages.
+    /// The URL with its password replaced by `***`, for messages (in a libpq-style
+    /// `key=value` string, the value of `password`).
     pub fn redacted(&self) -> String {
-        let Some((scheme, rest)) = self.0.split_once("://") else {
-            return self.0.clone();
+        let Some((scheme, rest)) = self.0.split_once("://").filter(|(s, _)| is_scheme(s)) else {
+            let mut out = self.0.clone();
+            for (key, value) in key_value_spans(&self.0).into_iter().rev() {
+                if key == "password" {
+                    out.replace_range(value, "***");
+                }
+            }
+            return out;
         };
         let (authority, path) = match rest.find('/') {
             Some(i) => rest.split_at(i),
@@ -424,8 +431,25 @@ impl SecretUrl {
         }
     }
 
-    /// The `host:port` part, for connection errors.
+    /// The `host:port` part, for connection errors (in a `key=value` string, from `host` or
+    /// `hostaddr`, and `port`).
     pub fn host_port(&self) -> String {
+        if !self.0.split_once("://").is_some_and(|(s, _)| is_scheme(s)) {
+            let spans = key_value_spans(&self.0);
+            let value = |name: &str| {
+                spans
+                    .iter()
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, range)| self.0[range.clone()].trim_matches('\''))
+            };
+            let host = value("host")
+                .or_else(|| value("hostaddr"))
+                .unwrap_or_default();
+            return match value("port") {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_owned(),
+            };
+        }
         let rest = self.0.split_once("://").map_or(self.0.as_str(), |(_, r)| r);
         let authority = rest.split(['/', '?']).next().unwrap_or_default();
         authority
@@ -433,6 +457,58 @@ impl SecretUrl {
             .map_or(authority, |(_, h)| h)
             .to_owned()
     }
+}
+
+/// Whether `text` is a URL scheme (`postgres`, `redis+tls`, ...).
+fn is_scheme(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// The pairs of a libpq-style `key=value` string (values bare or in single quotes, `\`
+/// escaping): each key with the byte range of its value, quotes included.
+fn key_value_spans(text: &str) -> Vec<(&str, std::ops::Range<usize>)> {
+    // Every delimiter is ASCII, so each range ends on a character boundary.
+    let bytes = text.as_bytes();
+    let space = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_whitespace);
+    let mut pairs = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        while space(i) {
+            i += 1;
+        }
+        let key_start = i;
+        while i < bytes.len() && !space(i) && bytes[i] != b'=' {
+            i += 1;
+        }
+        let key = &text[key_start..i];
+        while space(i) {
+            i += 1;
+        }
+        if bytes.get(i) != Some(&b'=') {
+            break;
+        }
+        i += 1;
+        while space(i) {
+            i += 1;
+        }
+        let start = i;
+        let quoted = bytes.get(i) == Some(&b'\'');
+        if quoted {
+            i += 1;
+        }
+        while i < bytes.len() && !(if quoted { bytes[i] == b'\'' } else { space(i) }) {
+            i += if bytes[i] == b'\\' { 2 } else { 1 };
+        }
+        if quoted {
+            i += 1;
+        }
+        i = i.min(bytes.len());
+        pairs.push((key, start..i));
+    }
+    pairs
 }
 
 impl fmt::Debug for SecretUrl {
@@ -613,6 +689,17 @@ mod tests {
         assert_eq!(url.host_port(), "10.0.0.1:6379");
         assert_eq!(SecretUrl::new("redis://h:1").to_string(), "redis://h:1");
         assert_eq!(SecretUrl::new("postgres://p@h/db").host_port(), "h");
+    }
+
+    #[test]
+    fn key_value_passwords_do_not_print() {
+        let url = SecretUrl::new("host=db port=5433 password = 'a b\\'c' user=u");
+        assert_eq!(url.to_string(), "host=db port=5433 password = *** user=u");
+        assert_eq!(url.host_port(), "db:5433");
+        let url = SecretUrl::new("hostaddr=127.0.0.1 password=p\\ w dbname=é");
+        assert_eq!(url.to_string(), "hostaddr=127.0.0.1 password=*** dbname=é");
+        assert_eq!(url.host_port(), "127.0.0.1");
+        assert_eq!(SecretUrl::new("password=").to_string(), "password=***");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 mod lrs;
 mod specifics;
 mod suite;
+mod tls;
 
 use ralph_backend_postgres::{PostgresBackend, PostgresSettings};
 use ralph_core::settings::SecretUrl;

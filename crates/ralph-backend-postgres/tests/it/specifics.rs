@@ -288,13 +288,27 @@ async fn a_connection_killed_mid_write_reports_what_was_committed() {
 }
 
 /// A private cluster (see `scripts/test-servers/postgres-private.sh`), removed on drop.
-struct PrivateCluster {
+pub(crate) struct PrivateCluster {
     script: String,
     dir: std::path::PathBuf,
-    port: u16,
+    /// Its port on 127.0.0.1.
+    pub(crate) port: u16,
 }
 
 impl PrivateCluster {
+    /// A cluster to start on a free port, in a directory named after `name`, or `None` when the
+    /// test is skipped (`RALPH_TEST_POSTGRES_PRIVATE` unset).
+    pub(crate) fn new(name: &str) -> Option<Self> {
+        let script = ralph_testkit::server_url("RALPH_TEST_POSTGRES_PRIVATE")?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port");
+        // Under the shared temporary directory, which the `postgres` system user can enter.
+        let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+        Some(Self { script, dir, port })
+    }
+
     fn run(&self, args: &[&str]) {
         let status = std::process::Command::new("bash")
             .arg(&self.script)
@@ -304,7 +318,8 @@ impl PrivateCluster {
         assert!(status.success(), "postgres-private.sh {args:?} failed");
     }
 
-    fn start(&self) {
+    /// Starts it (initialised on first start).
+    pub(crate) fn start(&self) {
         let dir = self.dir.to_string_lossy().into_owned();
         self.run(&["start", &dir, &self.port.to_string()]);
     }
@@ -313,7 +328,8 @@ impl PrivateCluster {
         self.run(&["kill", &self.dir.to_string_lossy()]);
     }
 
-    fn url(&self) -> String {
+    /// Its URL (user `postgres`, trust authentication).
+    pub(crate) fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
 }
@@ -332,19 +348,10 @@ impl Drop for PrivateCluster {
 /// says how many records were committed and, after crash recovery, exactly those are there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_killed_mid_write_keeps_every_committed_record() {
-    let Some(script) = ralph_testkit::server_url("RALPH_TEST_POSTGRES_PRIVATE") else {
+    let Some(cluster) = PrivateCluster::new("ralph-pg-kill") else {
         return;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port");
-    // Under the shared temporary directory, which the `postgres` system user can enter.
-    let cluster = PrivateCluster {
-        script,
-        dir: std::env::temp_dir().join(format!("ralph-pg-kill-{}", std::process::id())),
-        port,
-    };
+    let port = cluster.port;
     cluster.start();
     let settings = PostgresSettings {
         connection_string: SecretUrl::new(cluster.url()),

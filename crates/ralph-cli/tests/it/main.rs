@@ -6,6 +6,7 @@ mod es;
 mod extract;
 mod lrs;
 mod pipes;
+mod postgres;
 mod privacy;
 mod remote;
 mod s3;
