@@ -52,6 +52,9 @@ pub const INDEXES: &[(&str, &[(&str, i32)])] = &[
         "ralph_authority",
         &[("_ralph.authority", 1), ("_ralph.seq", -1)],
     ),
+    // `since` / `until`: the planner reads a short time range here (and sorts it) rather
+    // than walking `ralph_seq` past every statement outside it.
+    ("ralph_stored", &[("_ralph.stored", -1)]),
     ("ralph_voids", &[("_ralph.voids", 1)]),
     // Only statements with a `StatementRef` object have `refseq`: filters that follow
     // references walk them in page order.
