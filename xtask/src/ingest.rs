@@ -47,6 +47,7 @@ pub struct IngestBench {
 
 const USER: &str = "bench";
 const PASSWORD: &str = "bench-password";
+const XAPI: &str = "/xAPI/statements";
 const FILTERS: [&str; 4] = ["agent", "verb", "activity", "since"];
 
 /// A server process group started by the benchmark, stopped (the whole group: uvicorn's
@@ -95,6 +96,7 @@ fn free_port() -> anyhow::Result<u16> {
 fn wait_ready(
     port: u16,
     version: &'static str,
+    base: &str,
     server: &mut Server,
     log: &Path,
 ) -> anyhow::Result<()> {
@@ -106,7 +108,7 @@ fn wait_ready(
         }
         if let Ok(mut http) = Http::connect(port, &credentials) {
             http.version = version;
-            if let Ok((200, _)) = http.request("GET", "/xAPI/statements?limit=1", b"") {
+            if let Ok((200, _)) = http.request("GET", &format!("{base}?limit=1"), b"") {
                 return Ok(());
             }
         }
@@ -178,6 +180,7 @@ struct Measures {
 fn measure(
     port: u16,
     version: &'static str,
+    base: &str,
     statements: usize,
     options: &IngestBench,
 ) -> anyhow::Result<Measures> {
@@ -199,7 +202,7 @@ fn measure(
         }
         body.push(']');
         checkpoints.push(now_rfc3339());
-        let (status, text) = http.request("POST", "/xAPI/statements", body.as_bytes())?;
+        let (status, text) = http.request("POST", base, body.as_bytes())?;
         if status != 200 {
             bail!(
                 "POST of batch {b} answered {status}: {}",
@@ -226,10 +229,10 @@ fn measure(
                     let agent = format!(
                         r#"{{"account":{{"homePage":"https://lms.example.org","name":"learner-{learner}"}}}}"#
                     );
-                    format!("/xAPI/statements?limit=100&agent={}", encode(&agent))
+                    format!("{base}?limit=100&agent={}", encode(&agent))
                 }
                 "verb" => format!(
-                    "/xAPI/statements?limit=100&verb={}",
+                    "{base}?limit=100&verb={}",
                     encode(&format!(
                         "http://adlnet.gov/expapi/verbs/{}",
                         ["experienced", "completed", "answered", "attempted"][v % 4]
@@ -238,7 +241,7 @@ fn measure(
                 "activity" => {
                     let n = v * 37 % 100;
                     format!(
-                        "/xAPI/statements?limit=100&activity={}",
+                        "{base}?limit=100&activity={}",
                         encode(&format!(
                             "https://lms.example.org/courses/c{}/unit{}",
                             n % 20,
@@ -250,10 +253,7 @@ fn measure(
                     // From a point spread over the load, oldest first.
                     let at =
                         &checkpoints[(v * checkpoints.len() / values).min(checkpoints.len() - 1)];
-                    format!(
-                        "/xAPI/statements?limit=100&ascending=true&since={}",
-                        encode(at)
-                    )
+                    format!("{base}?limit=100&ascending=true&since={}", encode(at))
                 }
             };
             let mut path = first;
@@ -273,8 +273,10 @@ fn measure(
                 match page["more"].as_str() {
                     Some(more) if !more.is_empty() => {
                         // Absolute links (xapi-rs) keep only their path.
-                        path = match more.find("/xAPI/") {
-                            Some(i) => more[i..].to_owned(),
+                        path = match more.split_once("://") {
+                            Some((_, rest)) => {
+                                rest.find('/').map_or("/", |i| &rest[i..]).to_owned()
+                            }
                             None => more.to_owned(),
                         };
                     }
@@ -559,8 +561,8 @@ pub fn run(root: &Path, options: &IngestBench) -> anyhow::Result<()> {
                 .env("RALPH_APP_DIR", &dir)
                 .envs(run.env.iter().map(|(k, v)| (k, v)));
             let mut server = spawn(command, &log)?;
-            wait_ready(port, "1.0.3", &mut server, &log)?;
-            let measures = measure(port, "1.0.3", options.statements, options);
+            wait_ready(port, "1.0.3", XAPI, &mut server, &log)?;
+            let measures = measure(port, "1.0.3", XAPI, options.statements, options);
             if run.backend == "sqlite" {
                 let size = std::fs::metadata(dir.join("lrs.sqlite3")).map_or(0, |m| m.len());
                 eprintln!("sqlite database: {} MB", size / 1_000_000);
@@ -632,8 +634,8 @@ fn python_ralph(dir: &Path, options: &IngestBench) -> Row {
             .env("RALPH_APP_DIR", dir)
             .env("RALPH_AUTH_FILE", dir.join("auth.json"));
         let mut server = spawn(command, &log)?;
-        let result = wait_ready(lrs_port, "1.0.3", &mut server, &log)
-            .and_then(|()| measure(lrs_port, "1.0.3", statements, options));
+        let result = wait_ready(lrs_port, "1.0.3", XAPI, &mut server, &log)
+            .and_then(|()| measure(lrs_port, "1.0.3", XAPI, statements, options));
         drop(server);
         let _ = plain_request(
             &url,
@@ -650,31 +652,73 @@ fn python_ralph(dir: &Path, options: &IngestBench) -> Row {
     }
 }
 
-/// xapi-rs on the PostgreSQL of `RALPH_TEST_POSTGRES_URL`, in a database of its own.
+/// xapi-rs on the PostgreSQL of `RALPH_TEST_POSTGRES_URL`, in a database of its own, in its
+/// `legacy` mode (no authentication), Rocket's JSON limit raised for 10,000-statement batches.
 fn xapi_rs(dir: &Path, options: &IngestBench) -> Row {
-    let name = "xapi-rs / postgres".to_owned();
+    let name = "xapi-rs 0.2.0 / postgres".to_owned();
     let outcome = (|| -> anyhow::Result<Measures> {
         let bin = options.xapi_rs.clone().context("no --xapi-rs BIN")?;
         let url =
             env_url("RALPH_TEST_POSTGRES_URL").context("RALPH_TEST_POSTGRES_URL is not set")?;
+        // The server URL without the database: xapi-rs appends its own.
+        let server_url = match url.rsplit_once('/') {
+            Some((server, _)) if server.contains("://") && !server.ends_with('/') => {
+                server.to_owned()
+            }
+            _ => url.clone(),
+        };
+        let database = format!("xapibench{}", std::process::id());
+        let psql = |sql: &str| {
+            Command::new("psql")
+                .args([url.as_str(), "-q", "-c", sql])
+                .stdout(Stdio::null())
+                .status()
+        };
+        if !psql(&format!("CREATE DATABASE {database}"))?.success() {
+            bail!("psql could not create the database");
+        }
         eprintln!("{name}: {} statements", options.statements);
         let port = free_port()?;
         let log = dir.join("xapi-rs.log");
+        let work = dir.join("xapi-rs");
+        std::fs::create_dir_all(&work)?;
         let mut command = Command::new(&bin);
-        command.current_dir(dir).envs(xapi_rs_env(&url, port, dir));
+        command.current_dir(&work).envs([
+            ("DB_SERVER_URL", server_url.as_str()),
+            ("DB_NAME", database.as_str()),
+            ("DB_MAX_CONNECTIONS", "16"),
+            ("DB_MIN_CONNECTIONS", "4"),
+            ("DB_ACQUIRE_TIMEOUT_SECS", "30"),
+            ("DB_IDLE_TIMEOUT_SECS", "60"),
+            ("DB_MAX_LIFETIME_SECS", "600"),
+            ("DB_STATEMENTS_PAGE_LEN", "100"),
+            ("LRS_MODE", "legacy"),
+            ("LRS_AUTHORITY_IFI", "bench@example.org"),
+            ("LRS_ROOT_EMAIL", "bench@example.org"),
+            ("LRS_USER_CACHE_LEN", "100"),
+            ("EXT_DEFAULT_LANGUAGE", "en"),
+            ("JWS_STRICT", "false"),
+            ("RUST_LOG", "error"),
+            ("ROCKET_ADDRESS", "127.0.0.1"),
+            (
+                "ROCKET_LIMITS",
+                "{json=\"256 MiB\", string=\"256 MiB\", bytes=\"256 MiB\"}",
+            ),
+            ("ROCKET_LOG_LEVEL", "critical"),
+        ]);
+        command
+            .env("ROCKET_PORT", port.to_string())
+            .env("LRS_EXTERNAL_URL", format!("http://127.0.0.1:{port}/"));
         let mut server = spawn(command, &log)?;
-        wait_ready(port, "2.0.0", &mut server, &log)?;
-        measure(port, "2.0.0", options.statements, options)
+        let result = wait_ready(port, "2.0.0", "/statements", &mut server, &log)
+            .and_then(|()| measure(port, "2.0.0", "/statements", options.statements, options));
+        drop(server);
+        let _ = psql(&format!("DROP DATABASE IF EXISTS {database}"));
+        result
     })();
     Row {
         name,
         statements: options.statements,
         outcome: outcome.map_err(|e| format!("{e:#}")),
     }
-}
-
-/// The environment xapi-rs reads its configuration from.
-fn xapi_rs_env(url: &str, port: u16, dir: &Path) -> Vec<(String, String)> {
-    let _ = (url, port, dir);
-    Vec::new()
 }
