@@ -183,6 +183,7 @@ fn measure(
     base: &str,
     statements: usize,
     options: &IngestBench,
+    zoneless_since: bool,
 ) -> anyhow::Result<Measures> {
     let credentials = (USER.to_owned(), PASSWORD.to_owned());
     let mut http = Http::connect(port, &credentials)?;
@@ -254,6 +255,11 @@ fn measure(
                     // From a point spread over the load, oldest first.
                     let at =
                         &checkpoints[(v * checkpoints.len() / values).min(checkpoints.len() - 1)];
+                    let at = if zoneless_since {
+                        at.trim_end_matches('Z')
+                    } else {
+                        at
+                    };
                     format!("{base}?limit=100&ascending=true&since={}", encode(at))
                 }
             };
@@ -568,7 +574,7 @@ pub fn run(root: &Path, options: &IngestBench) -> anyhow::Result<()> {
                 .envs(run.env.iter().map(|(k, v)| (k, v)));
             let mut server = spawn(command, &log)?;
             wait_ready(port, "1.0.3", XAPI, &mut server, &log)?;
-            let measures = measure(port, "1.0.3", XAPI, options.statements, options);
+            let measures = measure(port, "1.0.3", XAPI, options.statements, options, false);
             if run.backend == "sqlite" {
                 let size = std::fs::metadata(dir.join("lrs.sqlite3")).map_or(0, |m| m.len());
                 eprintln!("sqlite database: {} MB", size / 1_000_000);
@@ -595,10 +601,12 @@ pub fn run(root: &Path, options: &IngestBench) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The Python ralph 5.1 LRS on ClickHouse (Ralph's table layout, created here).
+/// The Python ralph 5.1 LRS on ClickHouse (Ralph's table layout, created here). Its `since`
+/// is sent without time zone (UTC): Ralph hands the text to ClickHouse as a `DateTime64(6)`
+/// parameter, which fails (500) on `Z` or `+00:00`.
 fn python_ralph(dir: &Path, options: &IngestBench) -> Row {
     let statements = options.python_statements;
-    let name = "Python ralph 5.1 / clickhouse".to_owned();
+    let name = "Python ralph 5.1 / clickhouse (`since` without zone)".to_owned();
     let outcome = (|| -> anyhow::Result<Measures> {
         let bin = options.python_ralph.clone().context(
             "no --python-ralph BIN (a venv with ralph-malph[cli,lrs,backend-clickhouse]==5.1.0)",
@@ -644,7 +652,7 @@ fn python_ralph(dir: &Path, options: &IngestBench) -> Row {
             .env("RALPH_AUTH_FILE", dir.join("auth.json"));
         let mut server = spawn(command, &log)?;
         let result = wait_ready(lrs_port, "1.0.3", XAPI, &mut server, &log)
-            .and_then(|()| measure(lrs_port, "1.0.3", XAPI, statements, options));
+            .and_then(|()| measure(lrs_port, "1.0.3", XAPI, statements, options, true));
         drop(server);
         let _ = plain_request(
             &url,
@@ -719,8 +727,16 @@ fn xapi_rs(dir: &Path, options: &IngestBench) -> Row {
             .env("ROCKET_PORT", port.to_string())
             .env("LRS_EXTERNAL_URL", format!("http://127.0.0.1:{port}/"));
         let mut server = spawn(command, &log)?;
-        let result = wait_ready(port, "2.0.0", "/statements", &mut server, &log)
-            .and_then(|()| measure(port, "2.0.0", "/statements", options.statements, options));
+        let result = wait_ready(port, "2.0.0", "/statements", &mut server, &log).and_then(|()| {
+            measure(
+                port,
+                "2.0.0",
+                "/statements",
+                options.statements,
+                options,
+                false,
+            )
+        });
         drop(server);
         let _ = psql(&format!("DROP DATABASE IF EXISTS {database}"));
         result
