@@ -327,29 +327,32 @@ fn print_table(rows: &[Row], options: &IngestBench) {
     println!("| LRS / store | statements | statements/s | agent | verb | activity | since |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for row in rows {
-        match &row.outcome {
-            Ok(m) => {
-                let reads: Vec<String> = m
-                    .reads
-                    .iter()
-                    .map(|read| match read {
-                        Ok((p50, p99, _, 0)) => {
-                            format!("{} / {} (none found)", ms(*p50), ms(*p99))
-                        }
-                        Ok((p50, p99, _, _)) => format!("{} / {}", ms(*p50), ms(*p99)),
-                        Err(why) => why.clone(),
-                    })
-                    .collect();
-                println!(
-                    "| {} | {} | {:.0} | {} |",
-                    row.name,
-                    row.statements,
-                    m.rate,
-                    reads.join(" | ")
-                );
-            }
-            Err(why) => println!("| {} | {} | – | {why} | | | |", row.name, row.statements),
+        println!("{}", row_line(row));
+    }
+}
+
+/// The table line of `row`.
+fn row_line(row: &Row) -> String {
+    match &row.outcome {
+        Ok(m) => {
+            let reads: Vec<String> = m
+                .reads
+                .iter()
+                .map(|read| match read {
+                    Ok((p50, p99, _, 0)) => format!("{} / {} (none found)", ms(*p50), ms(*p99)),
+                    Ok((p50, p99, _, _)) => format!("{} / {}", ms(*p50), ms(*p99)),
+                    Err(why) => why.clone(),
+                })
+                .collect();
+            format!(
+                "| {} | {} | {:.0} | {} |",
+                row.name,
+                row.statements,
+                m.rate,
+                reads.join(" | ")
+            )
         }
+        Err(why) => format!("| {} | {} | – | {why} | | | |", row.name, row.statements),
     }
 }
 
@@ -584,17 +587,23 @@ pub fn run(root: &Path, options: &IngestBench) -> anyhow::Result<()> {
         if let Some(cleanup) = run.cleanup {
             cleanup();
         }
-        rows.push(Row {
+        let row = Row {
             name: run.name.to_owned(),
             statements: options.statements,
             outcome: outcome.map_err(|e| format!("{e:#}")),
-        });
+        };
+        eprintln!("{}", row_line(&row));
+        rows.push(row);
     }
     if wanted(options, "python-ralph") {
-        rows.push(python_ralph(&dir, options));
+        let row = python_ralph(&dir, options);
+        eprintln!("{}", row_line(&row));
+        rows.push(row);
     }
     if wanted(options, "xapi-rs") {
-        rows.push(xapi_rs(&dir, options));
+        let row = xapi_rs(&dir, options);
+        eprintln!("{}", row_line(&row));
+        rows.push(row);
     }
     let _ = std::fs::remove_dir_all(&dir);
     print_table(&rows, options);
