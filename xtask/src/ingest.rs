@@ -707,7 +707,8 @@ fn xapi_rs(dir: &Path, options: &IngestBench) -> Row {
         let port = free_port()?;
         let log = dir.join("xapi-rs.log");
         let work = dir.join("xapi-rs");
-        std::fs::create_dir_all(&work)?;
+        // It logs to `logs/` of its working directory and reads `CARGO_MANIFEST_DIR`.
+        std::fs::create_dir_all(work.join("logs"))?;
         let mut command = Command::new(&bin);
         command.current_dir(&work).envs([
             ("DB_SERVER_URL", server_url.as_str()),
@@ -731,8 +732,14 @@ fn xapi_rs(dir: &Path, options: &IngestBench) -> Row {
                 "{json=\"256 MiB\", string=\"256 MiB\", bytes=\"256 MiB\"}",
             ),
             ("ROCKET_LOG_LEVEL", "critical"),
+            // Rocket refuses to start a release build without a secret key.
+            (
+                "ROCKET_SECRET_KEY",
+                "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk=",
+            ),
         ]);
         command
+            .env("CARGO_MANIFEST_DIR", &work)
             .env("ROCKET_PORT", port.to_string())
             .env("LRS_EXTERNAL_URL", format!("http://127.0.0.1:{port}/"));
         let mut server = spawn(command, &log)?;
