@@ -33,14 +33,16 @@ const USER: &str = "bench";
 const PASSWORD: &str = "bench-password";
 
 /// A keep-alive HTTP/1.1 connection speaking just what the benchmark needs.
-struct Http {
+pub(crate) struct Http {
     reader: BufReader<TcpStream>,
     writer: TcpStream,
     auth: String,
+    /// The `X-Experience-API-Version` sent.
+    pub(crate) version: &'static str,
 }
 
 impl Http {
-    fn connect(port: u16, (user, password): &(String, String)) -> anyhow::Result<Self> {
+    pub(crate) fn connect(port: u16, (user, password): &(String, String)) -> anyhow::Result<Self> {
         let stream = TcpStream::connect(("127.0.0.1", port))?;
         stream.set_nodelay(true)?;
         let auth = base64(&format!("{user}:{password}"));
@@ -48,15 +50,22 @@ impl Http {
             reader: BufReader::new(stream.try_clone()?),
             writer: stream,
             auth,
+            version: "1.0.3",
         })
     }
 
     /// Sends a request and returns the status and body.
-    fn request(&mut self, method: &str, path: &str, body: &[u8]) -> anyhow::Result<(u16, Vec<u8>)> {
+    pub(crate) fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> anyhow::Result<(u16, Vec<u8>)> {
         let head = format!(
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic {}\r\n\
-             X-Experience-API-Version: 1.0.3\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+             X-Experience-API-Version: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
             self.auth,
+            self.version,
             body.len()
         );
         self.writer.write_all(head.as_bytes())?;
@@ -69,6 +78,7 @@ impl Http {
             .and_then(|s| s.parse().ok())
             .with_context(|| format!("bad status line `{status_line}`"))?;
         let mut length = 0usize;
+        let mut chunked = false;
         loop {
             let mut line = String::new();
             self.reader.read_line(&mut line)?;
@@ -81,10 +91,32 @@ impl Http {
             {
                 length = value.trim().parse()?;
             }
+            if let Some((name, value)) = line.split_once(':')
+                && name.eq_ignore_ascii_case("transfer-encoding")
+                && value.trim().eq_ignore_ascii_case("chunked")
+            {
+                chunked = true;
+            }
         }
-        let mut body = vec![0; length];
-        self.reader.read_exact(&mut body)?;
-        Ok((status, body))
+        if !chunked {
+            let mut body = vec![0; length];
+            self.reader.read_exact(&mut body)?;
+            return Ok((status, body));
+        }
+        let mut body = Vec::new();
+        loop {
+            let mut size = String::new();
+            self.reader.read_line(&mut size)?;
+            let size = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16)?;
+            let start = body.len();
+            body.resize(start + size, 0);
+            self.reader.read_exact(&mut body[start..])?;
+            let mut crlf = String::new();
+            self.reader.read_line(&mut crlf)?;
+            if size == 0 {
+                return Ok((status, body));
+            }
+        }
     }
 }
 
@@ -109,7 +141,7 @@ fn base64(input: &str) -> String {
 }
 
 /// A statement of the load: distinct ids, a few actors, verbs and activities to filter on.
-fn statement(n: usize) -> String {
+pub(crate) fn statement(n: usize) -> String {
     format!(
         r#"{{"id":"{:08x}-0000-4000-8000-{:012x}","actor":{{"account":{{"homePage":"https://lms.example.org","name":"learner-{}"}}}},"verb":{{"id":"http://adlnet.gov/expapi/verbs/{}"}},"object":{{"id":"https://lms.example.org/courses/c{}/unit{}","definition":{{"type":"http://adlnet.gov/expapi/activities/lesson"}}}},"result":{{"score":{{"scaled":0.{}}},"completion":true}},"timestamp":"2024-01-15T10:{:02}:{:02}Z"}}"#,
         n / 1_000_000,
@@ -124,7 +156,7 @@ fn statement(n: usize) -> String {
     )
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }

@@ -6,8 +6,13 @@
 //! - `bench lrs [--statements N] [--batch N] [--writers N] [--pages N] [--port P --user U
 //!   --password W]`: a load run of `ralph runserver` on loopback, or of another LRS already
 //!   listening on port P (see the `bench` module).
+//! - `bench lrs-ingest [--statements N] [--python-statements N] [--batch N] [--queries N]
+//!   [--only sqlite,postgres,...] [--python-ralph BIN] [--xapi-rs BIN] [--no-build]`: one
+//!   client backfilling each LRS that runs here, then filtered reads, in one table (see the
+//!   `ingest` module).
 
 mod bench;
+mod ingest;
 
 use std::path::PathBuf;
 
@@ -50,9 +55,41 @@ fn main() -> anyhow::Result<()> {
                 },
             )
         }
+        Some("bench") if args.get(1).map(String::as_str) == Some("lrs-ingest") => {
+            let text = |name: &str| {
+                args.iter()
+                    .position(|a| a == name)
+                    .and_then(|i| args.get(i + 1).cloned())
+            };
+            let value = |name: &str, default: usize| -> anyhow::Result<usize> {
+                match text(name) {
+                    Some(v) => v
+                        .replace('_', "")
+                        .parse()
+                        .with_context(|| format!("{name} takes a number")),
+                    None => Ok(default),
+                }
+            };
+            let statements = value("--statements", 1_000_000)?;
+            ingest::run(
+                &root(),
+                &ingest::IngestBench {
+                    statements,
+                    python_statements: value("--python-statements", statements)?,
+                    batch: value("--batch", 10_000)?,
+                    queries: value("--queries", 100)?,
+                    only: text("--only")
+                        .map(|o| o.split(',').map(str::to_owned).collect())
+                        .unwrap_or_default(),
+                    python_ralph: text("--python-ralph").map(PathBuf::from),
+                    xapi_rs: text("--xapi-rs").map(PathBuf::from),
+                    no_build: args.iter().any(|a| a == "--no-build"),
+                },
+            )
+        }
         _ => {
             eprintln!(
-                "usage: cargo xtask codegen [--check] | cargo xtask bench lrs [--statements N] [--batch N] [--writers N] [--pages N]"
+                "usage: cargo xtask codegen [--check] | cargo xtask bench lrs [--statements N] [--batch N] [--writers N] [--pages N] | cargo xtask bench lrs-ingest [--statements N] [--python-statements N] [--batch N] [--queries N] [--only a,b] [--python-ralph BIN] [--xapi-rs BIN] [--no-build]"
             );
             std::process::exit(2);
         }

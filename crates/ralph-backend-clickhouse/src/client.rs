@@ -374,6 +374,7 @@ fn lrs_indexes() -> Vec<&'static str> {
         "verb_bf verb TYPE bloom_filter GRANULARITY 1",
         "activity_bf activity TYPE bloom_filter GRANULARITY 1",
         "registration_bf registration TYPE bloom_filter GRANULARITY 1",
+        "authority_bf authority TYPE bloom_filter GRANULARITY 1",
         "agents_bf agents TYPE bloom_filter GRANULARITY 1",
         "related_agents_bf related_agents TYPE bloom_filter GRANULARITY 1",
         "related_activities_bf related_activities TYPE bloom_filter GRANULARITY 1",

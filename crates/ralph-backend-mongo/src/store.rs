@@ -34,23 +34,58 @@ pub const SEQUENCES_COLLECTION: &str = "ralph_sequences";
 ///
 /// `_ralph.agents` and `_ralph.activities` hold every agent IFI key and activity IRI of a
 /// statement, the direct ones (actor or object) a second time with a `=` prefix, so one multikey
-/// index serves both the plain and the `related_*` filters.
+/// index serves both the plain and the `related_*` filters. Every filter index is
+/// `(field, voided, seq)`: a page query is an equality on both fields and a sort on `seq`, all
+/// in the index (planners that only take an index covering every equality of the filter, as
+/// SecantusDB's, need `voided` in it too).
 pub const INDEXES: &[(&str, &[(&str, i32)])] = &[
     ("ralph_id", &[("_source.id", 1)]),
     ("ralph_seq", &[("_ralph.voided", 1), ("_ralph.seq", -1)]),
-    ("ralph_verb", &[("_source.verb.id", 1), ("_ralph.seq", -1)]),
-    ("ralph_agents", &[("_ralph.agents", 1), ("_ralph.seq", -1)]),
     (
-        "ralph_activities",
-        &[("_ralph.activities", 1), ("_ralph.seq", -1)],
+        "ralph_verb_voided",
+        &[
+            ("_source.verb.id", 1),
+            ("_ralph.voided", 1),
+            ("_ralph.seq", -1),
+        ],
     ),
     (
-        "ralph_registration",
-        &[("_ralph.registration", 1), ("_ralph.seq", -1)],
+        "ralph_agents_voided",
+        &[
+            ("_ralph.agents", 1),
+            ("_ralph.voided", 1),
+            ("_ralph.seq", -1),
+        ],
     ),
     (
-        "ralph_authority",
-        &[("_ralph.authority", 1), ("_ralph.seq", -1)],
+        "ralph_activities_voided",
+        &[
+            ("_ralph.activities", 1),
+            ("_ralph.voided", 1),
+            ("_ralph.seq", -1),
+        ],
+    ),
+    (
+        "ralph_registration_voided",
+        &[
+            ("_ralph.registration", 1),
+            ("_ralph.voided", 1),
+            ("_ralph.seq", -1),
+        ],
+    ),
+    (
+        "ralph_authority_voided",
+        &[
+            ("_ralph.authority", 1),
+            ("_ralph.voided", 1),
+            ("_ralph.seq", -1),
+        ],
+    ),
+    // `since` / `until`: the planner reads a short time range here (and sorts it) rather
+    // than walking `ralph_seq` past every statement outside it.
+    (
+        "ralph_stored",
+        &[("_ralph.voided", 1), ("_ralph.stored", -1)],
     ),
     ("ralph_voids", &[("_ralph.voids", 1)]),
     // Only statements with a `StatementRef` object have `refseq`: filters that follow

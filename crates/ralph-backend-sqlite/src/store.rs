@@ -84,6 +84,54 @@ fn add_reference_column(conn: &Connection) -> Result<()> {
     .map_err(db_error)
 }
 
+/// Adds the `stored_max_us` column to databases made before it existed, fills it in, and
+/// indexes it.
+///
+/// `stored_max_us` is the running maximum of `stored_us` in `seq` order (over every target):
+/// it never decreases with `seq`, so the statements stored after a time `since` all come at or
+/// after the first `seq` whose `stored_max_us` is past `since`, which its index finds in one
+/// lookup ([`first_seq_since`]). Pages with `since` then walk the `(target, seq)` index from
+/// there, however many statements were stored before, and whatever the order in which
+/// concurrent requests got their `stored` time and their `seq`.
+fn add_stored_max_column(conn: &Connection) -> Result<()> {
+    let has_column: bool = conn
+        .query_row(
+            "SELECT count(*) FROM pragma_table_info('statements') WHERE name = 'stored_max_us'",
+            [],
+            |row| row.get::<_, i64>(0),
+        )
+        .map_err(db_error)?
+        > 0;
+    if !has_column {
+        conn.execute_batch(
+            "BEGIN;
+             ALTER TABLE statements ADD COLUMN stored_max_us INTEGER;
+             UPDATE statements SET stored_max_us = m.running
+             FROM (SELECT seq, max(stored_us) OVER (ORDER BY seq) AS running FROM statements) AS m
+             WHERE statements.seq = m.seq;
+             COMMIT;",
+        )
+        .map_err(db_error)?;
+    }
+    conn.execute_batch(
+        "CREATE INDEX IF NOT EXISTS statements_stored_max ON statements (stored_max_us);",
+    )
+    .map_err(db_error)
+}
+
+/// The first sequence number a statement stored after `since` can have (`None`: there is
+/// none), from the running maximum of `stored_us` (see [`add_stored_max_column`]).
+fn first_seq_since(conn: &Connection, since: DateTime<Utc>) -> Result<Option<i64>> {
+    conn.prepare_cached(
+        "SELECT seq FROM statements WHERE stored_max_us > ?1 ORDER BY stored_max_us, seq LIMIT 1",
+    )
+    .and_then(|mut s| {
+        s.query_row(params![since.timestamp_micros()], |row| row.get(0))
+            .optional()
+    })
+    .map_err(db_error)
+}
+
 /// The in-memory database path.
 pub const MEMORY: &str = ":memory:";
 
@@ -154,6 +202,10 @@ fn open_connection(path: &Path, busy_timeout: Duration) -> Result<Connection> {
     }
     .map_err(|e| db_error(e).context(format!("opening `{}`", path.display())))?;
     conn.busy_timeout(busy_timeout).map_err(db_error)?;
+    // 64 MiB of page cache (SQLite's default is 2 MiB): the indexes of a million statements
+    // then stay in memory instead of being read again from the OS at each insert or page.
+    conn.pragma_update(None, "cache_size", -65_536)
+        .map_err(db_error)?;
     Ok(conn)
 }
 
@@ -184,6 +236,7 @@ impl SqliteStore {
         }
         writer.execute_batch(SCHEMA).map_err(db_error)?;
         add_reference_column(&writer)?;
+        add_stored_max_column(&writer)?;
         writer
             .execute_batch(crate::documents::SCHEMA)
             .map_err(db_error)?;
@@ -278,7 +331,38 @@ pub(crate) fn insert_batch(
     statements: Vec<Value>,
 ) -> Result<Vec<String>> {
     let tx = conn.transaction().map_err(db_error)?;
+    let inserted = insert_in(&tx, target, statements)?;
+    tx.commit().map_err(db_error)?;
+    Ok(inserted)
+}
+
+/// The statements of [`insert_batch`], in its transaction `tx`: each query is prepared once
+/// per batch.
+fn insert_in(
+    tx: &rusqlite::Transaction<'_>,
+    target: &str,
+    statements: Vec<Value>,
+) -> Result<Vec<String>> {
+    let prepare = |sql: &str| tx.prepare_cached(sql).map_err(db_error);
+    let mut select_body = prepare("SELECT body FROM statements WHERE target = ?1 AND id = ?2")?;
+    let mut select_voids = prepare("SELECT voids FROM statements WHERE target = ?1 AND id = ?2")?;
+    let mut void = prepare("UPDATE statements SET voided = 1 WHERE target = ?1 AND id = ?2")?;
+    let mut select_voider =
+        prepare("SELECT 1 FROM statements WHERE target = ?1 AND voids = ?2 LIMIT 1")?;
+    let mut insert = prepare(
+        "INSERT INTO statements (target, id, stored_us, verb, registration, authority, voids, voided, body, ref, stored_max_us)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?;
+    let mut agents =
+        prepare("INSERT INTO statement_agents (ifi, seq, direct) VALUES (?1, ?2, ?3)")?;
+    let mut activities =
+        prepare("INSERT INTO statement_activities (iri, seq, direct) VALUES (?1, ?2, ?3)")?;
     let mut inserted = Vec::new();
+    // The running maximum of `stored_us` (see `add_stored_max_column`).
+    let mut stored_max: i64 = prepare("SELECT max(stored_max_us) FROM statements")?
+        .query_row([], |row| row.get::<_, Option<i64>>(0))
+        .map_err(db_error)?
+        .unwrap_or(i64::MIN);
     for statement in statements {
         let Some(id) = statement_id(&statement).map(str::to_owned) else {
             return Err(Error::invalid_input("statement has no string `id`"));
@@ -288,12 +372,9 @@ pub(crate) fn insert_batch(
         let stored_us = stored_at(&statement)
             .unwrap_or_else(chrono::Utc::now)
             .timestamp_micros();
-        let existing: Option<String> = tx
-            .prepare_cached("SELECT body FROM statements WHERE target = ?1 AND id = ?2")
-            .and_then(|mut s| {
-                s.query_row(params![target, id], |row| row.get(0))
-                    .optional()
-            })
+        let existing: Option<String> = select_body
+            .query_row(params![target, id], |row| row.get(0))
+            .optional()
             .map_err(db_error)?;
         if let Some(body) = existing {
             if equivalent(&decode(&body)?, &statement) {
@@ -306,27 +387,22 @@ pub(crate) fn insert_batch(
         }
         let voids = voided_target(&statement).map(str::to_owned);
         if let Some(voided_id) = &voids {
-            let target_voids: Option<Option<String>> = tx
-                .prepare_cached("SELECT voids FROM statements WHERE target = ?1 AND id = ?2")
-                .and_then(|mut s| {
-                    s.query_row(params![target, voided_id], |row| row.get(0))
-                        .optional()
-                })
+            let target_voids: Option<Option<String>> = select_voids
+                .query_row(params![target, voided_id], |row| row.get(0))
+                .optional()
                 .map_err(db_error)?;
             if matches!(target_voids, Some(Some(_))) {
                 return Err(Error::invalid_input(format!(
                     "statement `{id}` voids `{voided_id}`, a voiding statement: voiding statements cannot be voided"
                 )));
             }
-            tx.prepare_cached("UPDATE statements SET voided = 1 WHERE target = ?1 AND id = ?2")
-                .and_then(|mut s| s.execute(params![target, voided_id]))
-                .map_err(db_error)?;
+            void.execute(params![target, voided_id]).map_err(db_error)?;
         }
         // A voiding statement stored before its target voids it on arrival.
         let voided = voids.is_none()
-            && tx
-                .prepare_cached("SELECT 1 FROM statements WHERE target = ?1 AND voids = ?2 LIMIT 1")
-                .and_then(|mut s| s.query_row(params![target, id], |_| Ok(())).optional())
+            && select_voider
+                .query_row(params![target, id], |_| Ok(()))
+                .optional()
                 .map_err(db_error)?
                 .is_some();
         let verb = statement.pointer("/verb/id").and_then(Value::as_str);
@@ -340,12 +416,9 @@ pub(crate) fn insert_batch(
             .map(|i| i.key());
         let body = serde_json::to_string(&statement)
             .map_err(|e| Error::invalid_input(format!("statement `{id}`: {e}")))?;
-        tx.prepare_cached(
-            "INSERT INTO statements (target, id, stored_us, verb, registration, authority, voids, voided, body, ref)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )
-        .and_then(|mut s| {
-            s.execute(params![
+        stored_max = stored_max.max(stored_us);
+        insert
+            .execute(params![
                 target,
                 id,
                 stored_us,
@@ -355,37 +428,40 @@ pub(crate) fn insert_batch(
                 voids,
                 voided,
                 body,
-                referenced_statement(&statement)
+                referenced_statement(&statement),
+                stored_max
             ])
-        })
-        .map_err(db_error)?;
+            .map_err(db_error)?;
         let seq = tx.last_insert_rowid();
-        {
-            let mut agents = tx
-                .prepare_cached(
-                    "INSERT INTO statement_agents (ifi, seq, direct) VALUES (?1, ?2, ?3)",
-                )
+        for (ifi, relation) in statement_agents(&statement) {
+            agents
+                .execute(params![ifi.key(), seq, relation == Relation::Direct])
                 .map_err(db_error)?;
-            for (ifi, relation) in statement_agents(&statement) {
-                agents
-                    .execute(params![ifi.key(), seq, relation == Relation::Direct])
-                    .map_err(db_error)?;
-            }
-            let mut activities = tx
-                .prepare_cached(
-                    "INSERT INTO statement_activities (iri, seq, direct) VALUES (?1, ?2, ?3)",
-                )
+        }
+        for (iri, relation) in statement_activities(&statement) {
+            activities
+                .execute(params![iri, seq, relation == Relation::Direct])
                 .map_err(db_error)?;
-            for (iri, relation) in statement_activities(&statement) {
-                activities
-                    .execute(params![iri, seq, relation == Relation::Direct])
-                    .map_err(db_error)?;
-            }
         }
         inserted.push(id);
     }
-    tx.commit().map_err(db_error)?;
     Ok(inserted)
+}
+
+/// The query of one page of `query` (`None`: nothing was stored after its `since`).
+pub(crate) fn page_sql(
+    conn: &Connection,
+    target: &str,
+    query: &StatementQuery,
+) -> Result<Option<SqlQuery>> {
+    let first_seq = match query.since {
+        Some(since) => match first_seq_since(conn, since)? {
+            Some(first) => Some(first),
+            None => return Ok(None),
+        },
+        None => None,
+    };
+    sql::statement_page_from(Dialect::Sqlite, TABLES, target, query, first_seq).map(Some)
 }
 
 /// One page of `query` (see [`LrsStore::query`]).
@@ -394,8 +470,13 @@ pub(crate) fn query_page(
     target: &str,
     query: &StatementQuery,
 ) -> Result<StatementPage> {
-    let SqlQuery { sql, params } = sql::statement_page(Dialect::Sqlite, TABLES, target, query)?;
     let limit = query.limit.max(1);
+    let Some(SqlQuery { sql, params }) = page_sql(conn, target, query)? else {
+        return Ok(StatementPage {
+            statements: Vec::new(),
+            more: None,
+        });
+    };
     let mut stmt = conn.prepare_cached(&sql).map_err(db_error)?;
     let rows = stmt
         .query_map(params_from_iter(params.into_iter().map(bound)), |row| {
@@ -663,5 +744,220 @@ impl LrsStore for SqliteStore {
             crate::privacy::delete_agent_documents(conn, &target, &agent, dry_run)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod plan_tests {
+    //! Every xAPI filter is an index read in page order: the query plans name an index and
+    //! never scan a table nor sort (these fail when an index is dropped or stops serving).
+
+    use super::*;
+    use serde_json::json;
+
+    fn statement(n: usize) -> Value {
+        json!({
+            "id": format!("00000000-0000-4000-8000-{n:012x}"),
+            "actor": {"mbox": format!("mailto:l{}@example.org", n % 3)},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+            "object": {"id": format!("http://example.org/a{}", n % 5)},
+            "context": {
+                "registration": "6fbd600f-d17c-4c74-801a-2ec2e53231c7",
+                "contextActivities": {"parent": [{"id": "http://example.org/course"}]}
+            },
+            "authority": {"mbox": "mailto:lrs@example.org"},
+            "stored": format!("2024-01-01T00:00:{:02}Z", n % 60),
+            "timestamp": "2024-01-01T00:00:00Z"
+        })
+    }
+
+    fn plan(conn: &Connection, query: &StatementQuery) -> String {
+        let Some(SqlQuery { sql, params }) = page_sql(conn, "", query).expect("page sql") else {
+            panic!("no page query");
+        };
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("explain");
+        let rows = stmt
+            .query_map(params_from_iter(params.into_iter().map(bound)), |row| {
+                row.get::<_, String>(3)
+            })
+            .expect("plan rows");
+        rows.map(|r| r.expect("plan row"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn every_filter_is_an_index_read_in_page_order() {
+        let store = SqliteStore::in_memory().expect("store");
+        let mut conn = lock(&store.inner.writer);
+        insert_batch(&mut conn, "", (0..50).map(statement).collect()).expect("insert");
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).map(|t| t.to_utc()).ok();
+        let agent = Some(Ifi::Mbox("mailto:l1@example.org".into()));
+        let activity = Some("http://example.org/a1".to_owned());
+        let base = StatementQuery {
+            limit: 100,
+            ..StatementQuery::default()
+        };
+        let cases: Vec<(&str, StatementQuery, &str)> = vec![
+            ("default", base.clone(), "statements_target_seq"),
+            (
+                "ascending with cursor",
+                StatementQuery {
+                    ascending: true,
+                    cursor: Some("10".into()),
+                    ..base.clone()
+                },
+                "statements_target_seq (target=? AND seq>?)",
+            ),
+            (
+                "agent",
+                StatementQuery {
+                    agent: agent.clone(),
+                    ..base.clone()
+                },
+                "SEARCH a USING PRIMARY KEY (ifi=?)",
+            ),
+            (
+                "related agents",
+                StatementQuery {
+                    agent: agent.clone(),
+                    related_agents: true,
+                    cursor: Some("40".into()),
+                    ..base.clone()
+                },
+                "SEARCH a USING PRIMARY KEY (ifi=? AND seq<?)",
+            ),
+            (
+                "verb",
+                StatementQuery {
+                    verb: Some("http://adlnet.gov/expapi/verbs/completed".into()),
+                    ..base.clone()
+                },
+                "statements_verb (target=? AND verb=?)",
+            ),
+            (
+                "activity",
+                StatementQuery {
+                    activity: activity.clone(),
+                    ..base.clone()
+                },
+                "SEARCH c USING PRIMARY KEY (iri=?)",
+            ),
+            (
+                "related activities",
+                StatementQuery {
+                    activity: Some("http://example.org/course".into()),
+                    related_activities: true,
+                    ..base.clone()
+                },
+                "SEARCH c USING PRIMARY KEY (iri=?)",
+            ),
+            (
+                "registration",
+                StatementQuery {
+                    registration: Some("6fbd600f-d17c-4c74-801a-2ec2e53231c7".into()),
+                    ..base.clone()
+                },
+                "statements_registration (target=? AND registration=?)",
+            ),
+            (
+                "authority",
+                StatementQuery {
+                    authority: Some(Ifi::Mbox("mailto:lrs@example.org".into())),
+                    ..base.clone()
+                },
+                "statements_authority (target=? AND authority=?)",
+            ),
+            (
+                "since",
+                StatementQuery {
+                    since: at("2024-01-01T00:00:30Z"),
+                    ..base.clone()
+                },
+                "statements_target_seq (target=? AND seq>?)",
+            ),
+            (
+                "since ascending",
+                StatementQuery {
+                    since: at("2024-01-01T00:00:30Z"),
+                    ascending: true,
+                    ..base.clone()
+                },
+                "statements_target_seq (target=? AND seq>?)",
+            ),
+            (
+                "agent, activity and since",
+                StatementQuery {
+                    agent: agent.clone(),
+                    activity: activity.clone(),
+                    since: at("2024-01-01T00:00:30Z"),
+                    ..base.clone()
+                },
+                "SEARCH a USING PRIMARY KEY (ifi=? AND seq>?)",
+            ),
+        ];
+        for (name, query, expected) in cases {
+            let plan = plan(&conn, &query);
+            assert!(
+                plan.contains(expected),
+                "{name}: expected `{expected}` in\n{plan}"
+            );
+            assert!(!plan.contains("SCAN "), "{name}: a scan in\n{plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "{name}: a sort in\n{plan}");
+        }
+        // `until` alone reads its range of the `stored` index (and sorts that range).
+        let until = StatementQuery {
+            until: at("2024-01-01T00:00:10Z"),
+            ..base.clone()
+        };
+        let plan = plan(&conn, &until);
+        assert!(
+            plan.contains("statements_stored (target=? AND stored_us<?)")
+                || plan.contains("statements_target_seq"),
+            "until: {plan}"
+        );
+        assert!(!plan.contains("SCAN "), "until: a scan in\n{plan}");
+    }
+
+    #[test]
+    fn since_pages_start_at_the_running_maximum_of_stored() {
+        let store = SqliteStore::in_memory().expect("store");
+        let mut conn = lock(&store.inner.writer);
+        // Stored out of order: 00:00:05, 00:00:01, 00:00:09, 00:00:03.
+        let batch = [5, 1, 9, 3]
+            .iter()
+            .enumerate()
+            .map(|(i, second)| {
+                let mut s = statement(i);
+                s["stored"] = json!(format!("2024-01-01T00:00:{second:02}Z"));
+                s
+            })
+            .collect();
+        insert_batch(&mut conn, "", batch).expect("insert");
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).map(|t| t.to_utc()).ok();
+        let page = |since: &str| {
+            let query = StatementQuery {
+                since: at(since),
+                ascending: true,
+                limit: 10,
+                ..StatementQuery::default()
+            };
+            query_page(&conn, "", &query)
+                .expect("page")
+                .statements
+                .iter()
+                .map(|s| s["stored"].as_str().unwrap_or_default()[17..19].to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(page("2024-01-01T00:00:02Z"), ["05", "09", "03"]);
+        assert_eq!(page("2024-01-01T00:00:04Z"), ["05", "09"]);
+        assert_eq!(page("2024-01-01T00:00:06Z"), ["09"]);
+        assert!(page("2024-01-01T00:00:09Z").is_empty());
+        assert_eq!(
+            first_seq_since(&conn, at("2024-01-01T00:00:06Z").expect("time")).expect("first"),
+            Some(3)
+        );
     }
 }

@@ -221,3 +221,79 @@ mod privacy {
         on_fresh_store!(privacy::pseudonymize_agent);
     }
 }
+
+/// Every filter of a page query (the filter documents the store builds) is an index scan:
+/// the winning plan of `explain` names the filter's index and reads no collection.
+#[tokio::test]
+async fn every_filter_is_an_index_scan() {
+    use mongodb::bson::{Document, doc};
+
+    let Some(store) = fresh().await else { return };
+    let statements = (0..40)
+        .map(|n| {
+            let mut s = lrs::statement(n + 1, &format!("a{}", n % 4), "completed", "course");
+            s["context"] = serde_json::json!({
+                "registration": "6fbd600f-d17c-4c74-801a-2ec2e53231c7"
+            });
+            s
+        })
+        .collect();
+    store.insert(None, statements).await.expect("insert");
+    let cases: Vec<(&str, Document)> = vec![
+        ("ralph_seq", doc! {"_ralph.voided": false}),
+        (
+            "ralph_verb_voided",
+            doc! {"_ralph.voided": false, "_source.verb.id": "http://example.org/verbs/completed"},
+        ),
+        (
+            "ralph_agents_voided",
+            doc! {"_ralph.voided": false, "_ralph.agents": "=mbox:mailto:a1@example.org"},
+        ),
+        (
+            "ralph_agents_voided",
+            doc! {"_ralph.voided": false, "_ralph.agents": "mbox:mailto:lrs@example.org"},
+        ),
+        (
+            "ralph_activities_voided",
+            doc! {"_ralph.voided": false, "_ralph.activities": "=http://example.org/activities/course"},
+        ),
+        (
+            "ralph_registration_voided",
+            doc! {"_ralph.voided": false, "_ralph.registration": "6fbd600f-d17c-4c74-801a-2ec2e53231c7"},
+        ),
+        (
+            "ralph_authority_voided",
+            doc! {"_ralph.voided": false, "_ralph.authority": "mbox:mailto:lrs@example.org"},
+        ),
+        (
+            "ralph_stored",
+            doc! {"_ralph.voided": false, "_ralph.stored": {"$gt": 0_i64}},
+        ),
+    ];
+    for (index, filter) in cases {
+        let explained = store
+            .database()
+            .run_command(doc! {
+                "explain": {
+                    "find": "marsha",
+                    "filter": filter.clone(),
+                    "sort": {"_ralph.seq": -1},
+                    "limit": 101,
+                },
+                "verbosity": "queryPlanner",
+            })
+            .await
+            .expect("explain");
+        let plan = explained
+            .get_document("queryPlanner")
+            .and_then(|p| p.get_document("winningPlan"))
+            .expect("winning plan")
+            .to_string();
+        assert!(
+            plan.contains("IXSCAN") && plan.contains(index),
+            "{filter}: expected an IXSCAN of {index} in {plan}"
+        );
+        assert!(!plan.contains("COLLSCAN"), "{filter}: a COLLSCAN in {plan}");
+    }
+    store.drop_database().await.expect("drop database");
+}

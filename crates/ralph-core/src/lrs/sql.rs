@@ -127,6 +127,13 @@ pub fn page_cursor(query: &StatementQuery) -> Result<Option<i64>> {
 /// every filter directly, in page order, one more row than the page holds (it tells whether a
 /// next page exists).
 ///
+/// Every filter is an index range read in page order, so that a page costs about its own size
+/// whatever the number of statements stored: `verb`, `registration` and `authority` read the
+/// `(target, <column>, seq)` indexes; `agent` and `activity` (related or not) drive the query
+/// from the side tables, whose primary keys `(ifi, seq)` and `(iri, seq)` already are in page
+/// order (no sort of every statement of a popular agent); without those the `(target, seq)`
+/// index is walked. See [`statement_page_from`] for the time filters.
+///
 /// # Errors
 /// A cursor that is not a sequence number is invalid input.
 pub fn statement_page(
@@ -135,10 +142,50 @@ pub fn statement_page(
     target: &str,
     query: &StatementQuery,
 ) -> Result<SqlQuery> {
+    statement_page_from(dialect, tables, target, query, None)
+}
+
+/// [`statement_page`], the page starting no earlier than the sequence number `first_seq`.
+///
+/// A store that knows the first sequence number a `since` filter can match (SQLite keeps a
+/// running maximum of `stored` for that, see its store) passes it here: the page then walks
+/// the `(target, seq)` index from there instead of every statement stored before. On SQLite
+/// the time conditions are then plain filters (`+stored_us`), so that the planner does not
+/// read the whole time range through the `stored` index and sort it.
+///
+/// # Errors
+/// A cursor that is not a sequence number is invalid input.
+pub fn statement_page_from(
+    dialect: Dialect,
+    tables: StatementTables<'_>,
+    target: &str,
+    query: &StatementQuery,
+    first_seq: Option<i64>,
+) -> Result<SqlQuery> {
     let stored = dialect.stored_column();
+    // The driving table gives the page order: a side table when an agent or activity filter
+    // is set (its primary key is (ifi|iri, seq)), the statements otherwise.
+    let agents = query.agent.as_ref().map(|_| "a");
+    let activities = query.activity.as_ref().map(|_| "c");
+    let order = agents.or(activities).unwrap_or("s");
+    let mut from = String::new();
+    if agents.is_some() {
+        from.push_str(&format!("{} a JOIN ", tables.agents));
+    }
+    if activities.is_some() {
+        let on = if agents.is_some() {
+            " ON c.seq = a.seq"
+        } else {
+            ""
+        };
+        from.push_str(&format!("{} c{on} JOIN ", tables.activities));
+    }
+    from.push_str(&format!("{} s", tables.statements));
+    if order != "s" {
+        from.push_str(&format!(" ON s.seq = {order}.seq"));
+    }
     let mut q = SqlQuery::new(&format!(
-        "SELECT s.seq, s.body FROM {} s WHERE NOT s.voided",
-        tables.statements
+        "SELECT s.seq, s.body FROM {from} WHERE NOT s.voided"
     ));
     q.bind(
         dialect,
@@ -162,32 +209,27 @@ pub fn statement_page(
             SqlParam::Text(authority.key()),
         );
     }
+    // With a first sequence number, SQLite must not prefer the `stored` index (unary `+`).
+    let time = if first_seq.is_some() && dialect == Dialect::Sqlite {
+        format!("+s.{stored}")
+    } else {
+        format!("s.{stored}")
+    };
     if let Some(since) = query.since {
-        q.bind(
-            dialect,
-            &format!(" AND s.{stored} > ?"),
-            SqlParam::Time(since),
-        );
+        q.bind(dialect, &format!(" AND {time} > ?"), SqlParam::Time(since));
     }
     if let Some(until) = query.until {
-        q.bind(
-            dialect,
-            &format!(" AND s.{stored} <= ?"),
-            SqlParam::Time(until),
-        );
+        q.bind(dialect, &format!(" AND {time} <= ?"), SqlParam::Time(until));
     }
     if let Some(agent) = &query.agent {
         let direct = if query.related_agents {
             ""
         } else {
-            " AND direct"
+            " AND a.direct"
         };
         q.bind(
             dialect,
-            &format!(
-                " AND s.seq IN (SELECT seq FROM {} WHERE ifi = ?{direct})",
-                tables.agents
-            ),
+            &format!(" AND a.ifi = ?{direct}"),
             SqlParam::Text(agent.key()),
         );
     }
@@ -195,32 +237,36 @@ pub fn statement_page(
         let direct = if query.related_activities {
             ""
         } else {
-            " AND direct"
+            " AND c.direct"
         };
         q.bind(
             dialect,
-            &format!(
-                " AND s.seq IN (SELECT seq FROM {} WHERE iri = ?{direct})",
-                tables.activities
-            ),
+            &format!(" AND c.iri = ?{direct}"),
             SqlParam::Text(activity.clone()),
         );
     }
-    if let Some(after) = page_cursor(query)? {
-        let condition = if query.ascending {
-            " AND s.seq > ?"
-        } else {
-            " AND s.seq < ?"
-        };
-        q.bind(dialect, condition, SqlParam::Integer(after));
+    if let Some(first) = first_seq {
+        q.bind(
+            dialect,
+            &format!(" AND {order}.seq >= ?"),
+            SqlParam::Integer(first),
+        );
     }
-    let order = if query.ascending {
-        " ORDER BY s.seq ASC LIMIT ?"
-    } else {
-        " ORDER BY s.seq DESC LIMIT ?"
-    };
+    if let Some(after) = page_cursor(query)? {
+        let comparison = if query.ascending { ">" } else { "<" };
+        q.bind(
+            dialect,
+            &format!(" AND {order}.seq {comparison} ?"),
+            SqlParam::Integer(after),
+        );
+    }
+    let direction = if query.ascending { "ASC" } else { "DESC" };
     let limit = i64::try_from(query.limit.max(1)).unwrap_or(i64::MAX - 1) + 1;
-    q.bind(dialect, order, SqlParam::Integer(limit));
+    q.bind(
+        dialect,
+        &format!(" ORDER BY {order}.seq {direction} LIMIT ?"),
+        SqlParam::Integer(limit),
+    );
     Ok(q)
 }
 
@@ -437,8 +483,8 @@ mod tests {
             assert!(matches!(q.params[2], SqlParam::Time(_)));
             assert_eq!(q.params[4], SqlParam::Integer(42));
             assert_eq!(q.params[5], SqlParam::Integer(11));
-            assert!(q.sql.contains("ORDER BY s.seq DESC"));
-            assert!(q.sql.contains("ifi = ") && q.sql.contains(" AND direct)"));
+            assert!(q.sql.contains("ORDER BY a.seq DESC"), "{}", q.sql);
+            assert!(q.sql.contains("a.ifi = ") && q.sql.contains(" AND a.direct"));
         }
     }
 
@@ -454,7 +500,25 @@ mod tests {
         };
         let q = statement_page(Dialect::Postgres, TABLES, "t", &query).expect("page query");
         assert!(!q.sql.contains("direct"));
+        assert!(q.sql.contains("ON c.seq = a.seq"), "{}", q.sql);
+        assert!(q.sql.contains("ORDER BY a.seq ASC"));
+    }
+
+    #[test]
+    fn a_first_sequence_number_bounds_the_walk_and_turns_time_into_a_filter() {
+        let query = StatementQuery {
+            since: DateTime::from_timestamp(1_700_000_000, 0),
+            ascending: true,
+            ..StatementQuery::default()
+        };
+        let q =
+            statement_page_from(Dialect::Sqlite, TABLES, "t", &query, Some(7)).expect("page query");
+        assert!(q.sql.contains("+s.stored_us > ?2"), "{}", q.sql);
+        assert!(q.sql.contains("s.seq >= ?3"), "{}", q.sql);
         assert!(q.sql.contains("ORDER BY s.seq ASC"));
+        assert_eq!(q.params[2], SqlParam::Integer(7));
+        let q = statement_page(Dialect::Sqlite, TABLES, "t", &query).expect("page query");
+        assert!(q.sql.contains(" s.stored_us > ?2") && !q.sql.contains(">="));
     }
 
     #[test]
