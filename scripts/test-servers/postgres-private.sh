@@ -24,7 +24,11 @@ case $cmd in
     ;;
   kill)
     pid=$(head -1 "$dir/postmaster.pid")
-    kill -9 "$pid" $(pgrep -P "$pid") 2>/dev/null || true
+    # Stopped first, the postmaster forks no new backend (an autovacuum worker, a new
+    # connection) between the listing of its children and the kill: a child missed that way
+    # would outlive the "crash", reparented, and keep writing.
+    kill -STOP "$pid" 2>/dev/null || true
+    kill -9 $(pgrep -P "$pid") "$pid" 2>/dev/null || true
     while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
     ;;
   stop)
