@@ -29,8 +29,10 @@ pub struct LrsBench {
     pub credentials: (String, String),
 }
 
-const USER: &str = "bench";
-const PASSWORD: &str = "bench-password";
+/// The user the benchmarks create and authenticate as.
+pub(crate) const USER: &str = "bench";
+/// Its password.
+pub(crate) const PASSWORD: &str = "bench-password";
 
 /// A keep-alive HTTP/1.1 connection speaking just what the benchmark needs.
 pub(crate) struct Http {
@@ -223,8 +225,8 @@ pub fn lrs(root: &Path, options: &LrsBench) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Builds the release binary and starts `ralph runserver` on a fresh SQLite file.
-fn start_ralph(root: &Path) -> anyhow::Result<(u16, std::path::PathBuf, Server)> {
+/// Builds the release binary of the CLI (`--quiet`) and returns its path.
+pub(crate) fn build_release(root: &Path) -> anyhow::Result<std::path::PathBuf> {
     let status = Command::new(env!("CARGO"))
         .current_dir(root)
         .args(["build", "--release", "--quiet", "-p", "ralph-cli"])
@@ -232,10 +234,14 @@ fn start_ralph(root: &Path) -> anyhow::Result<(u16, std::path::PathBuf, Server)>
     if !status.success() {
         bail!("cargo build --release failed");
     }
-    let ralph = root.join("target/release/ralph");
-    let dir = std::env::temp_dir().join(format!("ralph-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let status = Command::new(&ralph)
+    Ok(root.join("target/release/ralph"))
+}
+
+/// Creates `dir` and writes the benchmark user ([`USER`], [`PASSWORD`], all scopes) into the
+/// LRS credentials file of the app directory `dir`.
+pub(crate) fn write_credentials(ralph: &Path, dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let status = Command::new(ralph)
         .args([
             "-v",
             "WARNING",
@@ -250,12 +256,20 @@ fn start_ralph(root: &Path) -> anyhow::Result<(u16, std::path::PathBuf, Server)>
             "mailto:bench@example.org",
             "-w",
         ])
-        .env("RALPH_APP_DIR", &dir)
+        .env("RALPH_APP_DIR", dir)
         .stdout(Stdio::null())
         .status()?;
     if !status.success() {
         bail!("ralph auth failed");
     }
+    Ok(())
+}
+
+/// Builds the release binary and starts `ralph runserver` on a fresh SQLite file.
+fn start_ralph(root: &Path) -> anyhow::Result<(u16, std::path::PathBuf, Server)> {
+    let ralph = build_release(root)?;
+    let dir = std::env::temp_dir().join(format!("ralph-bench-{}", std::process::id()));
+    write_credentials(&ralph, &dir)?;
     let port = {
         let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
         probe.local_addr()?.port()

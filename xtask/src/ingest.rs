@@ -22,7 +22,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 
-use crate::bench::{Http, percentile, statement};
+use crate::bench::{Http, PASSWORD, USER, build_release, percentile, statement, write_credentials};
 
 /// Options of the ingest benchmark.
 pub struct IngestBench {
@@ -45,8 +45,6 @@ pub struct IngestBench {
     pub no_build: bool,
 }
 
-const USER: &str = "bench";
-const PASSWORD: &str = "bench-password";
 const XAPI: &str = "/xAPI/statements";
 const FILTERS: [&str; 4] = ["agent", "verb", "activity", "since"];
 
@@ -518,39 +516,13 @@ fn ralph_runs(dir: &Path) -> Vec<RalphRun> {
 
 /// Runs the ingest benchmark and prints the table.
 pub fn run(root: &Path, options: &IngestBench) -> anyhow::Result<()> {
-    if !options.no_build {
-        let status = Command::new(env!("CARGO"))
-            .current_dir(root)
-            .args(["build", "--release", "--quiet", "-p", "ralph-cli"])
-            .status()?;
-        if !status.success() {
-            bail!("cargo build --release failed");
-        }
-    }
-    let ralph = root.join("target/release/ralph");
+    let ralph = if options.no_build {
+        root.join("target/release/ralph")
+    } else {
+        build_release(root)?
+    };
     let dir = std::env::temp_dir().join(format!("ralph-ingest-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let status = Command::new(&ralph)
-        .args([
-            "-v",
-            "WARNING",
-            "auth",
-            "-u",
-            USER,
-            "-p",
-            PASSWORD,
-            "-s",
-            "all",
-            "-M",
-            "mailto:bench@example.org",
-            "-w",
-        ])
-        .env("RALPH_APP_DIR", &dir)
-        .stdout(Stdio::null())
-        .status()?;
-    if !status.success() {
-        bail!("ralph auth failed");
-    }
+    write_credentials(&ralph, &dir)?;
     let mut rows = Vec::new();
     for run in ralph_runs(&dir) {
         if !wanted(options, run.backend) {
