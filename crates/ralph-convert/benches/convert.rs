@@ -32,7 +32,11 @@ fn lines(keep: impl Fn(&ralph_convert::Conversion) -> bool) -> Vec<String> {
     (0..EVENTS)
         .map(|i| {
             let line = &inputs[i % inputs.len()];
-            line.replacen("2024-01-15T10:00:00", &format!("2024-01-{:02}T10:00:00", 1 + i % 28), 1)
+            line.replacen(
+                "2024-01-15T10:00:00",
+                &format!("2024-01-{:02}T10:00:00", 1 + i % 28),
+                1,
+            )
         })
         .collect()
 }

@@ -41,6 +41,7 @@ pub mod csv;
 pub mod docs;
 mod erb;
 mod extra;
+mod fast;
 mod iri;
 mod ralph;
 mod statement;
@@ -304,12 +305,18 @@ impl Converter {
         if self.actor == ActorId::UserId
             && let Ok(slim) = serde_json::from_str::<Slim<'_>>(raw_line)
             && !slim.is_erb()
-            && let Some(event) = slim.into_value()
-            && let Ok(model) = edx::select(&event)
-            && ralph::has_conversion(model.name())
         {
-            let statement = self.convert_value(&event, raw_line)?;
-            return Ok(edx::json::to_string(&statement));
+            // Faster still: the statement written straight from a borrowed tree.
+            if let Some(statement) = fast::convert(self, &slim, raw_line) {
+                return Ok(statement);
+            }
+            if let Some(event) = slim.into_value()
+                && let Ok(model) = edx::select(&event)
+                && ralph::has_conversion(model.name())
+            {
+                let statement = self.convert_value(&event, raw_line)?;
+                return Ok(edx::json::to_string(&statement));
+            }
         }
         let event: Value =
             serde_json::from_str(raw_line).map_err(|e| ConvertError::InvalidJson(e.to_string()))?;

@@ -40,8 +40,10 @@ impl Formatter for PydanticFormatter {
     }
 }
 
-/// A finite float as pydantic-core writes it in JSON.
-pub(crate) fn pydantic_float(value: f64) -> String {
+/// A finite float as pydantic-core writes it in JSON (`12.0`, `1e+20`, `1e-07`), the text
+/// [`to_string`] gives a float.
+#[must_use]
+pub fn pydantic_float(value: f64) -> String {
     let mut buffer = ryu::Buffer::new();
     let text = buffer.format_finite(value);
     match text.split_once('e') {

@@ -358,6 +358,32 @@ pub fn select(event: &Value) -> Result<EventModel, EdxError> {
     })
 }
 
+/// [`select`] for an event whose `event_source` and `event_type` are strings and whose
+/// `context.path` is a string (`Some`) or absent or `null` (`None`): the same model, without a
+/// decoded event. `None` when no model matches (an unknown event).
+#[must_use]
+pub fn select_strs(
+    event_source: &str,
+    event_type: &str,
+    context_path: Option<&str>,
+) -> Option<EventModel> {
+    let side = match event_source {
+        "server" => Source::Server,
+        "browser" => Source::Browser,
+        _ => return None,
+    };
+    if let Some(index) = REGISTRY
+        .by_type
+        .get(event_type)
+        .and_then(|slots| slots[side as usize])
+    {
+        return Some(EventModel { index });
+    }
+    (side == Source::Server && context_path == Some(event_type)).then_some(EventModel {
+        index: REGISTRY.server,
+    })
+}
+
 /// Selects the model of `event` and validates it; returns the model and the normalised event.
 pub fn validate(event: &Value) -> Result<(EventModel, Value), EdxError> {
     let model = select(event)?;

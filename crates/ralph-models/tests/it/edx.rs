@@ -210,6 +210,32 @@ fn the_selector_reports_unknown_events_and_finds_server_page_requests() {
 }
 
 #[test]
+fn the_string_selector_agrees_with_the_selector() {
+    let mut cases: Vec<(&str, String, Option<&str>)> = Vec::new();
+    for model in edx::models() {
+        for source in ["server", "browser", "mobile"] {
+            let name = model.event_type().unwrap_or("/courses/x/about");
+            cases.push((source, name.to_owned(), None));
+            cases.push((source, name.to_owned(), Some(name)));
+            cases.push((source, name.to_owned(), Some("/elsewhere")));
+        }
+    }
+    cases.push(("server", "nope".to_owned(), Some("nope")));
+    cases.push(("browser", "nope".to_owned(), Some("nope")));
+    for (source, event_type, path) in cases {
+        let mut event = serde_json::json!({"event_source": source, "event_type": event_type});
+        if let Some(path) = path {
+            event["context"] = serde_json::json!({"path": path});
+        }
+        assert_eq!(
+            edx::select_strs(source, &event_type, path),
+            edx::select(&event).ok(),
+            "{event}"
+        );
+    }
+}
+
+#[test]
 fn error_messages_name_the_model_the_field_and_the_values() {
     let err = edx::validate_line(r#"{"event_source":"browser","event_type":"nope"}"#)
         .expect_err("unknown");
