@@ -60,6 +60,32 @@ impl PostgresBackend {
         pg_error(&self.settings.connection_string, err)
     }
 
+    /// Commits the transaction of a chunk of `records` records.
+    ///
+    /// A connection lost during the commit leaves the chunk in doubt: the server may have made
+    /// it durable before it could answer. The error says so, and the records are not counted as
+    /// written; a rerun with `--ignore-errors` skips the ones that were stored.
+    async fn commit(&self, tx: deadpool_postgres::Transaction<'_>, records: usize) -> Result<()> {
+        tx.commit().await.map_err(|err| {
+            // An ERROR rolled the transaction back; anything else (the connection closed, a
+            // FATAL such as a terminated backend) may have come after the commit was durable.
+            let in_doubt = err.as_db_error().is_none_or(|db| db.severity() != "ERROR");
+            let err = self.error(err);
+            if in_doubt {
+                Error::new(
+                    err.kind(),
+                    format!(
+                        "{err}; the connection was lost while committing {records} records, \
+                         which the server may have stored (not counted as written; a rerun \
+                         with --ignore-errors skips the records already stored)"
+                    ),
+                )
+            } else {
+                err
+            }
+        })
+    }
+
     fn table(&self, target: Option<&str>) -> Result<(String, String)> {
         let name = target
             .filter(|t| !t.is_empty())
@@ -101,7 +127,7 @@ impl PostgresBackend {
                 .iter()
                 .map(|row| row.get(0))
                 .collect();
-            tx.commit().await.map_err(|e| self.error(e))?;
+            self.commit(tx, rows.len()).await?;
             for (line, id, _) in rows {
                 if deleted.contains(&id) {
                     outcome.written += 1;
@@ -146,7 +172,7 @@ impl PostgresBackend {
             )
             .await
             .map_err(|e| self.error(e))?;
-            tx.commit().await.map_err(|e| self.error(e))?;
+            self.commit(tx, rows.len()).await?;
             outcome.written += rows.len() as u64;
             return Ok(outcome);
         }
@@ -163,7 +189,7 @@ impl PostgresBackend {
             .iter()
             .map(|row| row.get(0))
             .collect();
-        tx.commit().await.map_err(|e| self.error(e))?;
+        self.commit(tx, rows.len()).await?;
         for (line, id, _) in rows {
             // The first line of an id was inserted, unless the id was already stored.
             if inserted.remove(&id) {
