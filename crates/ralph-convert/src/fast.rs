@@ -16,21 +16,14 @@ use std::borrow::Cow;
 use ralph_models::edx::{self, formats};
 use ralph_models::json::Node;
 
+use crate::ralph::{
+    LENGTH, LMS_PROFILE, PROGRESS, SESSION_ID, TIME, TIME_FROM, TIME_TO, USER_AGENT, VIDEO_PROFILE,
+    Video,
+};
 use crate::statement::{
-    self, COURSE_TYPE, INITIALIZED, PAGE_TYPE, PAUSED, PLAYED, REGISTERED, SEEKED, TERMINATED,
-    UNREGISTERED, VIDEO_TYPE, VIEWED,
+    self, COURSE_TYPE, PAGE_TYPE, REGISTERED, TERMINATED, UNREGISTERED, VIDEO_TYPE, VIEWED,
 };
 use crate::{Converter, Slim, iri, uuid_v5};
-
-const SESSION_ID: &str = "https://w3id.org/xapi/video/extensions/session-id";
-const LENGTH: &str = "https://w3id.org/xapi/video/extensions/length";
-const USER_AGENT: &str = "https://w3id.org/xapi/video/extensions/user-agent";
-const TIME: &str = "https://w3id.org/xapi/video/extensions/time";
-const TIME_FROM: &str = "https://w3id.org/xapi/video/extensions/time-from";
-const TIME_TO: &str = "https://w3id.org/xapi/video/extensions/time-to";
-const PROGRESS: &str = "https://w3id.org/xapi/video/extensions/progress";
-const VIDEO_PROFILE: &str = "https://w3id.org/xapi/video";
-const LMS_PROFILE: &str = "https://w3id.org/xapi/lms";
 
 /// The statement of `raw_line` (decoded as `slim`) when it is one of Ralph's nine conversions
 /// and converts; `None` sends the line to the general path.
@@ -139,15 +132,6 @@ fn non_negative(value: Option<&Node<'_>>) -> Option<Option<f64>> {
     };
     let f = formats::float(&value.to_value()).ok()?;
     (f >= 0.0).then_some(Some(f))
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Video {
-    Load,
-    Play,
-    Pause,
-    Seek,
-    Stop,
 }
 
 /// The statement text being written.
@@ -259,13 +243,7 @@ impl<'c> Out<'c> {
                 Some((TIME_FROM, from, Some(to)))
             }
         };
-        let verb = match kind {
-            Video::Load => INITIALIZED,
-            Video::Play => PLAYED,
-            Video::Pause => PAUSED,
-            Video::Seek => SEEKED,
-            Video::Stop => TERMINATED,
-        };
+        let verb = kind.verb();
         let id = format!(
             "{}/xblock/block-v1:{course_id}-course-v1:+type@video+block@{block}",
             self.converter.platform_base

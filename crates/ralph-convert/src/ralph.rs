@@ -14,13 +14,17 @@ use crate::statement::{
     SEEKED, TERMINATED, UNREGISTERED, VIDEO_TYPE, VIEWED, fail, kept,
 };
 
-const SESSION_ID: &str = "https://w3id.org/xapi/video/extensions/session-id";
-const LENGTH: &str = "https://w3id.org/xapi/video/extensions/length";
-const USER_AGENT: &str = "https://w3id.org/xapi/video/extensions/user-agent";
-const TIME: &str = "https://w3id.org/xapi/video/extensions/time";
-const TIME_FROM: &str = "https://w3id.org/xapi/video/extensions/time-from";
-const TIME_TO: &str = "https://w3id.org/xapi/video/extensions/time-to";
-const PROGRESS: &str = "https://w3id.org/xapi/video/extensions/progress";
+pub(crate) const SESSION_ID: &str = "https://w3id.org/xapi/video/extensions/session-id";
+pub(crate) const LENGTH: &str = "https://w3id.org/xapi/video/extensions/length";
+pub(crate) const USER_AGENT: &str = "https://w3id.org/xapi/video/extensions/user-agent";
+pub(crate) const TIME: &str = "https://w3id.org/xapi/video/extensions/time";
+pub(crate) const TIME_FROM: &str = "https://w3id.org/xapi/video/extensions/time-from";
+pub(crate) const TIME_TO: &str = "https://w3id.org/xapi/video/extensions/time-to";
+pub(crate) const PROGRESS: &str = "https://w3id.org/xapi/video/extensions/progress";
+/// The video profile, a category activity of video statements.
+pub(crate) const VIDEO_PROFILE: &str = "https://w3id.org/xapi/video";
+/// The LMS profile, a category activity of enrollment statements.
+pub(crate) const LMS_PROFILE: &str = "https://w3id.org/xapi/lms";
 
 /// The raw event, with a JSON-string `event` field parsed.
 struct Raw<'a> {
@@ -140,13 +144,27 @@ fn page_close(ctx: &Ctx<'_>, raw: &Raw<'_>) -> Result<Draft, Fail> {
     })
 }
 
+/// The video event of a conversion (its verb, and which extensions it has).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Video {
+pub(crate) enum Video {
     Load,
     Play,
     Pause,
     Seek,
     Stop,
+}
+
+impl Video {
+    /// The statement verb.
+    pub(crate) fn verb(self) -> &'static str {
+        match self {
+            Video::Load => INITIALIZED,
+            Video::Play => PLAYED,
+            Video::Pause => PAUSED,
+            Video::Seek => SEEKED,
+            Video::Stop => TERMINATED,
+        }
+    }
 }
 
 /// A required non-negative float of a video extension, from the raw event.
@@ -202,7 +220,7 @@ fn video(ctx: &Ctx<'_>, raw: &Raw<'_>, kind: Video) -> Result<Draft, Fail> {
     let mut context = Map::new();
     context.insert(
         "contextActivities".to_owned(),
-        json!({"category": statement::profile_category("https://w3id.org/xapi/video")}),
+        json!({"category": statement::profile_category(VIDEO_PROFILE)}),
     );
     if !extensions.is_empty() {
         context.insert("extensions".to_owned(), Value::Object(extensions));
@@ -236,13 +254,7 @@ fn video(ctx: &Ctx<'_>, raw: &Raw<'_>, kind: Video) -> Result<Draft, Fail> {
             }
         }
     };
-    let verb = match kind {
-        Video::Load => INITIALIZED,
-        Video::Play => PLAYED,
-        Video::Pause => PAUSED,
-        Video::Seek => SEEKED,
-        Video::Stop => TERMINATED,
-    };
+    let verb = kind.verb();
     Ok(Draft {
         actor_name,
         verb,
@@ -269,7 +281,7 @@ fn enrollment(ctx: &Ctx<'_>, raw: &Raw<'_>, verb: &'static str) -> Result<Draft,
         }),
         result: None,
         context: Some(json!({
-            "contextActivities": {"category": statement::profile_category("https://w3id.org/xapi/lms")}
+            "contextActivities": {"category": statement::profile_category(LMS_PROFILE)}
         })),
         timestamp,
         children: Vec::new(),

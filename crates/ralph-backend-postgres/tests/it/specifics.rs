@@ -5,9 +5,12 @@ use std::time::Duration;
 use futures::StreamExt;
 use ralph_backend_postgres::{PostgresBackend, PostgresSettings};
 use ralph_core::settings::SecretUrl;
-use ralph_core::{ErrorKind, OperationType, ReadRequest, Writable, WriteOptions};
+use ralph_core::{
+    Error, ErrorKind, OperationType, ReadRequest, Writable, WriteOptions, WriteReport,
+};
 use ralph_testkit::{lines, raw_input, read_json, sample_id};
 use serde_json::{Value, json};
+use tokio::task::JoinHandle;
 
 use crate::{Postgres, unique};
 
@@ -248,21 +251,8 @@ async fn a_connection_killed_mid_write_reports_what_was_committed() {
     tokio::spawn(connection);
     // Wait until some chunks are committed, then end every connection of the writer.
     let count = format!("SELECT count(*) FROM \"{table}\"");
+    wait_for_count(&client, &count, 10_000, "the write does not progress").await;
     let started = std::time::Instant::now();
-    loop {
-        let committed: i64 = match client.query_one(&count, &[]).await {
-            Ok(row) => row.get(0),
-            Err(_) => 0, // the table is created by the first write
-        };
-        if committed >= 10_000 {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the write does not progress"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
     // Keep terminating them: a connection the pool opens again is ended too, until the write
     // gives up.
     while !writer.is_finished() {
@@ -290,7 +280,7 @@ async fn a_connection_killed_mid_write_reports_what_was_committed() {
 
 /// Every record the error counts as written is stored; more are stored only when the
 /// connection was lost during a commit, which the error then reports, with the chunk's size.
-fn assert_committed(stored: u64, written: u64, err: &ralph_core::Error) {
+fn assert_committed(stored: u64, written: u64, err: &Error) {
     let message = err.to_string();
     if stored == written {
         return;
@@ -347,6 +337,56 @@ impl PrivateCluster {
     pub(crate) fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
+
+    /// A plain connection of the test's own, to observe the server.
+    async fn observer(&self) -> tokio_postgres::Client {
+        let (client, connection) = tokio_postgres::connect(&self.url(), tokio_postgres::NoTls)
+            .await
+            .expect("observer");
+        tokio::spawn(connection);
+        client
+    }
+
+    /// Kills it (SIGKILL, postmaster and backends at once) and returns the error that `writer`,
+    /// a write in progress, ends with.
+    async fn kill_during(&self, writer: JoinHandle<ralph_core::Result<WriteReport>>) -> Error {
+        self.kill();
+        tokio::time::timeout(Duration::from_secs(60), writer)
+            .await
+            .expect("the write ends once its server is gone")
+            .expect("writer task")
+            .expect_err("the write loses its server")
+    }
+
+    /// Starts it again (crash recovery) and counts the rows of `events`.
+    async fn restart_and_count(&self) -> u64 {
+        self.start();
+        let stored: i64 = self
+            .observer()
+            .await
+            .query_one("SELECT count(*) FROM events", &[])
+            .await
+            .expect("count after recovery")
+            .get(0);
+        u64::try_from(stored).expect("a count")
+    }
+}
+
+/// Polls `count`, a query of one count, every 20 ms until it reaches `target` (an error counts
+/// as 0: the table may not exist yet).
+async fn wait_for_count(client: &tokio_postgres::Client, count: &str, target: i64, what: &str) {
+    let started = std::time::Instant::now();
+    loop {
+        let value: i64 = match client.query_one(count, &[]).await {
+            Ok(row) => row.get(0),
+            Err(_) => 0,
+        };
+        if value >= target {
+            return;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "{what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 impl Drop for PrivateCluster {
@@ -367,7 +407,6 @@ async fn a_server_killed_mid_write_keeps_every_committed_record() {
     let Some(cluster) = PrivateCluster::new("ralph-pg-kill") else {
         return;
     };
-    let port = cluster.port;
     cluster.start();
     let settings = PostgresSettings {
         connection_string: SecretUrl::new(cluster.url()),
@@ -375,64 +414,27 @@ async fn a_server_killed_mid_write_keeps_every_committed_record() {
         ..Default::default()
     };
     let backend = PostgresBackend::connect(settings).await.expect("connect");
-    let writer = tokio::spawn(async move {
-        backend
-            .write(
-                ralph_testkit::generated_lines(2_000_000),
-                WriteOptions {
-                    target: Some("events".to_owned()),
-                    ..Default::default()
-                },
-            )
-            .await
-    });
-    let observe = || async {
-        let (client, connection) = tokio_postgres::connect(&cluster.url(), tokio_postgres::NoTls)
-            .await
-            .expect("observer");
-        tokio::spawn(connection);
-        client
+    let options = WriteOptions {
+        target: Some("events".to_owned()),
+        ..Default::default()
     };
-    let client = observe().await;
-    let started = std::time::Instant::now();
-    loop {
-        let committed: i64 = match client.query_one("SELECT count(*) FROM events", &[]).await {
-            Ok(row) => row.get(0),
-            Err(_) => 0, // the table is created by the first write
-        };
-        if committed >= 10_000 {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the write does not progress"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    drop(client);
-    cluster.kill();
-    let err = tokio::time::timeout(Duration::from_secs(60), writer)
-        .await
-        .expect("the write ends once its server is gone")
-        .expect("writer task")
-        .expect_err("the write loses its server");
+    let lines = ralph_testkit::generated_lines(2_000_000);
+    let writer = tokio::spawn(async move { backend.write(lines, options).await });
+    let observer = cluster.observer().await;
+    let count = "SELECT count(*) FROM events";
+    wait_for_count(&observer, count, 10_000, "the write does not progress").await;
+    drop(observer);
+    let err = cluster.kill_during(writer).await;
     assert!(
-        err.to_string().contains(&format!("127.0.0.1:{port}")),
+        err.to_string()
+            .contains(&format!("127.0.0.1:{}", cluster.port)),
         "{err}"
     );
     let written = err
         .written()
         .expect("the error says how many records were committed");
     assert!((10_000..2_000_000).contains(&written), "{err}");
-
-    cluster.start();
-    let client = observe().await;
-    let stored: i64 = client
-        .query_one("SELECT count(*) FROM events", &[])
-        .await
-        .expect("count after recovery")
-        .get(0);
-    assert_committed(u64::try_from(stored).expect("count"), written, &err);
+    assert_committed(cluster.restart_and_count().await, written, &err);
 }
 
 /// A commit the server made durable but never acknowledged: the server waits, after writing
@@ -460,62 +462,27 @@ async fn a_commit_cut_off_after_it_was_durable_is_reported_in_doubt() {
         .await
         .expect("a first chunk");
     assert_eq!(first.written, 2_000);
-    let (client, connection) = tokio_postgres::connect(&cluster.url(), tokio_postgres::NoTls)
-        .await
-        .expect("observer");
-    tokio::spawn(connection);
-    client
+    let observer = cluster.observer().await;
+    observer
         .batch_execute("ALTER SYSTEM SET synchronous_standby_names = 'nobody'")
         .await
         .expect("set a synchronous standby");
-    client
+    observer
         .batch_execute("SELECT pg_reload_conf()")
         .await
         .expect("reload");
     // The next 2,000 lines (the generator numbers its ids from 0, 1,000 lines a record).
-    let lines = ralph_testkit::generated_lines(4_000).skip(2);
-    let writer = tokio::spawn(async move { backend.write(lines.boxed(), options()).await });
-    let started = std::time::Instant::now();
-    loop {
-        let waiting: i64 = client
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'",
-                &[],
-            )
-            .await
-            .expect("activity")
-            .get(0);
-        if waiting > 0 {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the commit never waits"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    drop(client);
-    cluster.kill();
-    let err = tokio::time::timeout(Duration::from_secs(60), writer)
-        .await
-        .expect("the write ends once its server is gone")
-        .expect("writer task")
-        .expect_err("the write loses its server");
+    let lines = ralph_testkit::generated_lines(4_000).skip(2).boxed();
+    let writer = tokio::spawn(async move { backend.write(lines, options()).await });
+    let waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'";
+    wait_for_count(&observer, waiting, 1, "the commit never waits").await;
+    drop(observer);
+    let err = cluster.kill_during(writer).await;
     assert_eq!(err.written(), Some(0), "{err}");
     assert!(
         err.to_string()
             .contains("the connection was lost while committing 2000 records"),
         "{err}"
     );
-    cluster.start();
-    let (client, connection) = tokio_postgres::connect(&cluster.url(), tokio_postgres::NoTls)
-        .await
-        .expect("observer");
-    tokio::spawn(connection);
-    let stored: i64 = client
-        .query_one("SELECT count(*) FROM events", &[])
-        .await
-        .expect("count after recovery")
-        .get(0);
-    assert_eq!(stored, 4_000, "{err}");
+    assert_eq!(cluster.restart_and_count().await, 4_000, "{err}");
 }
