@@ -55,9 +55,11 @@ impl Batch {
     }
 }
 
-/// Reads the next batch: whole lines, up to [`BATCH_LINES`] of them or about [`BATCH_BYTES`].
-fn read_batch(reader: &mut impl BufRead) -> std::io::Result<Batch> {
-    let mut batch = Batch::default();
+/// Reads the next batch into `batch` (emptied first): whole lines, up to [`BATCH_LINES`] of
+/// them or about [`BATCH_BYTES`].
+fn read_batch(reader: &mut impl BufRead, mut batch: Batch) -> std::io::Result<Batch> {
+    batch.data.clear();
+    batch.ends.clear();
     while batch.ends.len() < BATCH_LINES && batch.data.len() < BATCH_BYTES {
         if reader.read_until(b'\n', &mut batch.data)? == 0 {
             break;
@@ -97,8 +99,11 @@ where
     let f = Arc::new(f);
     let (work_tx, work_rx) = mpsc::sync_channel::<(Batch, mpsc::SyncSender<Verdicts>)>(workers);
     let work_rx = Arc::new(Mutex::new(work_rx));
+    // Batches the workers are done with, back to the reader.
+    let (spent_tx, spent_rx) = mpsc::sync_channel::<Batch>(workers * 4);
     for _ in 0..workers {
         let work_rx = Arc::clone(&work_rx);
+        let spent_tx = spent_tx.clone();
         let f = Arc::clone(&f);
         std::thread::spawn(move || {
             loop {
@@ -111,6 +116,9 @@ where
                 };
                 let verdicts = batch.lines().map(|line| judge(line, &*f)).collect();
                 let _ = done.send(Ok(verdicts));
+                // The reader fills it again: its buffers are reused instead of reallocated
+                // (and their pages faulted in again) for every batch.
+                let _ = spent_tx.try_send(batch);
             }
         });
     }
@@ -118,7 +126,7 @@ where
     std::thread::spawn(move || {
         let mut input = std::io::stdin().lock();
         loop {
-            let batch = read_batch(&mut input);
+            let batch = read_batch(&mut input, spent_rx.try_recv().unwrap_or_default());
             if batch.as_ref().is_ok_and(|batch| batch.ends.is_empty()) {
                 return; // the end of the input
             }
