@@ -306,7 +306,8 @@ impl Converter {
             && let Ok(slim) = serde_json::from_str::<Slim<'_>>(raw_line)
             && !slim.is_erb()
         {
-            // Faster still: the statement written straight from a borrowed tree.
+            // First the statement written straight from a borrowed tree (`fast`); what that
+            // does not convert, from the slim event decoded as a `Value`.
             if let Some(statement) = fast::convert(self, &slim, raw_line) {
                 return Ok(statement);
             }
