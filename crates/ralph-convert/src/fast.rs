@@ -92,11 +92,6 @@ struct Input<'i, 'a> {
 }
 
 impl<'a> Input<'_, 'a> {
-    /// A top-level field other than `context` and `event`, decoded.
-    fn top(&self, raw: Option<&'a serde_json::value::RawValue>) -> Option<Option<Node<'a>>> {
-        parse(raw)
-    }
-
     fn context(&self, key: &str) -> Option<&Node<'a>> {
         self.context?.get(key)
     }
@@ -146,7 +141,7 @@ impl<'c> Out<'c> {
     fn start(converter: &'c Converter, raw_line: &str, input: &Input<'_, '_>) -> Option<Self> {
         let user_id = input.context("user_id").map(Node::to_value);
         let name = statement::actor_name(user_id.as_ref());
-        let time = input.top(input.slim.time)?.map(|t| t.to_value());
+        let time = parse(input.slim.time)?.map(|t| t.to_value());
         let timestamp = statement::timestamp(time.as_ref()).ok()?;
         let mut buf = Vec::with_capacity(1024);
         buf.extend_from_slice(br#"{"id":""#);
@@ -205,7 +200,7 @@ impl<'c> Out<'c> {
     }
 
     fn page_close(&mut self, input: &Input<'_, '_>) -> Option<()> {
-        let page = input.top(input.slim.page)?;
+        let page = parse(input.slim.page)?;
         let page = string(kept(page.as_ref()))?;
         self.object(TERMINATED, page)?;
         self.object_type(PAGE_TYPE);
@@ -218,7 +213,7 @@ impl<'c> Out<'c> {
         if block.is_empty() {
             return None; // an empty activity name: the general path reports it
         }
-        let session = match kept(input.top(input.slim.session)?.as_ref()) {
+        let session = match kept(parse(input.slim.session)?.as_ref()) {
             Some(session) => Some(formats::uuid(&session.to_value()).ok()?),
             None => None,
         };
@@ -226,7 +221,7 @@ impl<'c> Out<'c> {
             return None;
         }
         let agent = match kind {
-            Video::Load => match kept(input.top(input.slim.agent)?.as_ref()) {
+            Video::Load => match kept(parse(input.slim.agent)?.as_ref()) {
                 Some(agent) => Some(formats::string(&agent.to_value()).ok()?),
                 None => None,
             },
