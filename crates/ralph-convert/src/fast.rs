@@ -33,13 +33,24 @@ pub(crate) fn convert(converter: &Converter, slim: &Slim<'_>, raw_line: &str) ->
     }
     let source: &str = serde_json::from_str(slim.event_source?.get()).ok()?;
     let event_type: &str = serde_json::from_str(slim.event_type?.get()).ok()?;
+    // The model of a declared event type is known without `context`, which is parsed only for
+    // the events this path converts (and for a server page request, selected by its path).
+    let declared = edx::select_strs(source, event_type, None);
+    if declared.is_some_and(|model| !crate::ralph::has_conversion(model.name())) {
+        return None;
+    }
     let context = parse(slim.context)?;
-    let path = match context.as_ref().and_then(|c| c.get("path")) {
-        None | Some(Node::Null) => None,
-        Some(Node::String(path)) => Some(path.as_ref()),
-        Some(_) => return None,
+    let model = match declared {
+        Some(model) => model,
+        None => {
+            let path = match context.as_ref().and_then(|c| c.get("path")) {
+                None | Some(Node::Null) => None,
+                Some(Node::String(path)) => Some(path.as_ref()),
+                Some(_) => return None,
+            };
+            edx::select_strs(source, event_type, path)?
+        }
     };
-    let model = edx::select_strs(source, event_type, path)?;
     if !crate::ralph::has_conversion(model.name()) {
         return None;
     }
