@@ -25,6 +25,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Number;
 
 /// Objects with more members than this detect duplicate keys with a hash map instead of a scan.
@@ -185,8 +186,54 @@ impl<'a> Object<'a> {
             .collect()
     }
 
+    /// An object without members, to build one.
+    #[must_use]
+    pub fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    /// Sets `key` to `value`: a new key is added last, an existing one keeps its position and
+    /// gets the new value (the earlier value is returned), as in a `serde_json` map.
+    pub fn insert(
+        &mut self,
+        key: impl Into<Cow<'a, str>>,
+        value: impl Into<Node<'a>>,
+    ) -> Option<Node<'a>> {
+        let key = key.into();
+        let value = value.into();
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(member) => Some(std::mem::replace(&mut member.1, value)),
+            None => {
+                self.0.push((key, value));
+                None
+            }
+        }
+    }
+
+    /// The value of `key`, to change it.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node<'a>> {
+        self.0.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// The value of `key`, added last as `default()` when the key is missing.
+    pub fn get_or_insert_with(
+        &mut self,
+        key: impl Into<Cow<'a, str>>,
+        default: impl FnOnce() -> Node<'a>,
+    ) -> &mut Node<'a> {
+        let key = key.into();
+        let at = match self.0.iter().position(|(k, _)| *k == key) {
+            Some(at) => at,
+            None => {
+                self.0.push((key, default()));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[at].1
+    }
+
     /// Adds a member read from the input; a repeated key replaces the earlier value in place.
-    fn insert(
+    fn insert_read(
         &mut self,
         key: Cow<'a, str>,
         value: Node<'a>,
@@ -228,6 +275,91 @@ impl<'a, 'o> IntoIterator for &'o Object<'a> {
 
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+}
+
+impl<'a> From<&'a str> for Node<'a> {
+    fn from(s: &'a str) -> Self {
+        Node::String(Cow::Borrowed(s))
+    }
+}
+
+impl<'a> From<String> for Node<'a> {
+    fn from(s: String) -> Self {
+        Node::String(Cow::Owned(s))
+    }
+}
+
+impl<'a> From<Cow<'a, str>> for Node<'a> {
+    fn from(s: Cow<'a, str>) -> Self {
+        Node::String(s)
+    }
+}
+
+impl<'a> From<bool> for Node<'a> {
+    fn from(b: bool) -> Self {
+        Node::Bool(b)
+    }
+}
+
+/// A float; `null` for infinities and NaN, as `serde_json` makes them.
+impl<'a> From<f64> for Node<'a> {
+    fn from(f: f64) -> Self {
+        Number::from_f64(f).map_or(Node::Null, Node::Number)
+    }
+}
+
+impl<'a> From<i64> for Node<'a> {
+    fn from(n: i64) -> Self {
+        Node::Number(n.into())
+    }
+}
+
+impl<'a> From<u64> for Node<'a> {
+    fn from(n: u64) -> Self {
+        Node::Number(n.into())
+    }
+}
+
+impl<'a> From<Number> for Node<'a> {
+    fn from(n: Number) -> Self {
+        Node::Number(n)
+    }
+}
+
+impl<'a> From<Object<'a>> for Node<'a> {
+    fn from(object: Object<'a>) -> Self {
+        Node::Object(object)
+    }
+}
+
+impl<'a> From<Vec<Node<'a>>> for Node<'a> {
+    fn from(items: Vec<Node<'a>>) -> Self {
+        Node::Array(items)
+    }
+}
+
+/// Written as the same JSON as [`Node::to_value`]'s, members in order.
+impl Serialize for Node<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Node::Null => serializer.serialize_unit(),
+            Node::Bool(b) => serializer.serialize_bool(*b),
+            Node::Number(n) => n.serialize(serializer),
+            Node::String(s) => serializer.serialize_str(s),
+            Node::Array(items) => serializer.collect_seq(items),
+            Node::Object(object) => object.serialize(serializer),
+        }
+    }
+}
+
+impl Serialize for Object<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key.as_ref(), value)?;
+        }
+        map.end()
     }
 }
 
@@ -300,7 +432,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
         let mut index = None;
         while let Some(key) = map.next_key_seed(KeySeed)? {
             let value = map.next_value()?;
-            object.insert(key, value, &mut index);
+            object.insert_read(key, value, &mut index);
         }
         Ok(Node::Object(object))
     }
@@ -351,6 +483,11 @@ mod tests {
             serde_json::to_string(&value).expect("serialisable")
         );
         assert_eq!(Node::from_value(&value), node);
+        // Written as serde_json writes the value.
+        assert_eq!(
+            serde_json::to_string(&node).expect("serialisable"),
+            serde_json::to_string(&value).expect("serialisable")
+        );
     }
 
     #[test]
@@ -370,6 +507,31 @@ mod tests {
         let keys: Vec<_> = node.as_object().expect("an object").keys().collect();
         assert_eq!(keys, ["a", "b"]);
         assert_eq!(node.get("a"), Some(&Node::Number(3.into())));
+    }
+
+    #[test]
+    fn a_built_object_behaves_as_a_serde_json_map() {
+        let mut object = Object::new();
+        let mut map = serde_json::Map::new();
+        for (key, value) in [("a", 1.5), ("b", 2.0), ("a", 3.0), ("c", f64::NAN)] {
+            assert_eq!(
+                object.insert(key, value).map(|old| old.to_value()),
+                map.insert(key.to_owned(), Node::from(value).to_value())
+            );
+        }
+        *object.get_or_insert_with("d", || Node::from("x")) = Node::from(true);
+        object.get_or_insert_with("a", || Node::Null);
+        map.insert("d".to_owned(), serde_json::Value::Bool(true));
+        if let Some(b) = object.get_mut("b") {
+            *b = Node::from(vec![Node::from(7_u64), Node::from(-1_i64)]);
+        }
+        map.insert("b".to_owned(), serde_json::json!([7, -1]));
+        let node = Node::from(object);
+        assert_eq!(node.to_value(), serde_json::Value::Object(map.clone()));
+        assert_eq!(
+            serde_json::to_string(&node).expect("serialisable"),
+            serde_json::to_string(&map).expect("serialisable")
+        );
     }
 
     #[test]

@@ -8,14 +8,14 @@
 use std::io;
 
 use serde::Serialize;
-use serde_json::Value;
 use serde_json::ser::Formatter;
 
-/// `value` as compact JSON, byte-compatible with pydantic's `model_dump_json`.
-pub fn to_string(value: &Value) -> String {
+/// `value` (a `serde_json::Value`, a [`Node`](crate::json::Node)) as compact JSON,
+/// byte-compatible with pydantic's `model_dump_json`.
+pub fn to_string<T: Serialize + ?Sized>(value: &T) -> String {
     let mut out = Vec::with_capacity(256);
     let mut ser = serde_json::Serializer::with_formatter(&mut out, PydanticFormatter);
-    // Writing a `Value` into a `Vec` cannot fail.
+    // Writing a JSON tree into a `Vec` cannot fail.
     if value.serialize(&mut ser).is_err() {
         return String::new();
     }
@@ -134,7 +134,10 @@ mod tests {
 
     #[test]
     fn objects_keep_insertion_order() {
-        let value: Value = serde_json::from_str(r#"{"b":1,"a":[1.0,"é"]}"#).unwrap_or_default();
-        assert_eq!(to_string(&value), r#"{"b":1,"a":[1.0,"é"]}"#);
+        let text = r#"{"b":1,"a":[1.0,"é",1e+20]}"#;
+        let value: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+        assert_eq!(to_string(&value), text);
+        let node = crate::json::Node::from_str(text).unwrap_or(crate::json::Node::Null);
+        assert_eq!(to_string(&node), text);
     }
 }
