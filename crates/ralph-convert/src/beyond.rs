@@ -3,10 +3,11 @@
 //! event, from registered vocabularies (ADL, Tin Can, Activity Streams, acrossx, dod-isd), read
 //! like the ERB events (see [`crate::erb`]); each choice is documented in the conversion table.
 
-use serde_json::{Map, Value, json};
+use ralph_models::json::{Node, Object};
 
 use crate::erb::{Common, Convert, Ev, present, response_text, text, xblock};
 use crate::statement::{Ctx, Draft, Fail, fail};
+use crate::tree::node;
 use crate::vocab::*;
 
 pub(crate) static CONVERTERS: &[(&str, Convert)] = &[
@@ -66,28 +67,28 @@ fn module_usage_key<'e>(ev: &'e Ev<'_>) -> Result<std::borrow::Cow<'e, str>, Fai
 }
 
 /// The block of `context.module`, named by its display name.
-fn module(ctx: &Ctx<'_>, ev: &Ev<'_>, activity_type: &str) -> Result<Value, Fail> {
+fn module<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>, activity_type: &'static str) -> Result<Node<'a>, Fail> {
     let usage_key = module_usage_key(ev)?;
-    let mut definition = Map::new();
-    definition.insert("type".to_owned(), json!(activity_type));
+    let mut definition = Object::new();
+    definition.insert("type", node!(activity_type));
     if let Some(name) = ev
         .context("module")
         .and_then(|m| present(m.get("display_name")))
         .and_then(text)
     {
-        definition.insert("name".to_owned(), json!({"en": name}));
+        definition.insert("name", node!({"en": name}));
     }
-    Ok(json!({"id": xblock(ctx, &usage_key), "definition": definition}))
+    Ok(node!({"id": xblock(ctx, &usage_key), "definition": definition}))
 }
 
 // ----- open response assessment --------------------------------------------------------------
 
-fn ora_submitted(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn ora_submitted<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let object = module(ctx, ev, QUESTION_TYPE)?;
-    let parts: Vec<Value> = ev
+    let parts: Vec<Node<'a>> = ev
         .data("answer")
         .and_then(|a| a.get("parts"))
-        .and_then(Value::as_array)
+        .and_then(Node::as_array)
         .map(|parts| {
             parts
                 .iter()
@@ -99,31 +100,31 @@ fn ora_submitted(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
     common.extension(ATTEMPT_ID, ev.data("attempt_number"));
     let result = match parts.as_slice() {
         [] => None,
-        [one] => Some(json!({"response": response_text(one)})),
-        many => Some(json!({"response": response_text(&Value::Array(many.to_vec()))})),
+        [one] => Some(node!({"response": response_text(one)})),
+        many => Some(node!({"response": response_text(&Node::Array(many.to_vec()))})),
     };
     common.finish(ANSWERED, object, result)
 }
 
-fn ora_assessed(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn ora_assessed<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let object = module(ctx, ev, QUESTION_TYPE)?;
     // The rubric score: the points of the selected options out of the criteria's.
     let mut raw = 0i64;
     let mut max = 0i64;
-    let parts = ev.data("parts").and_then(Value::as_array);
+    let parts = ev.data("parts").and_then(Node::as_array);
     for part in parts.into_iter().flatten() {
         raw += part
             .get("option")
             .and_then(|o| o.get("points"))
-            .and_then(Value::as_i64)
+            .and_then(Node::as_i64)
             .unwrap_or(0);
         max += part
             .get("criterion")
             .and_then(|c| c.get("points_possible"))
-            .and_then(Value::as_i64)
+            .and_then(Node::as_i64)
             .unwrap_or(0);
     }
-    let mut result = Map::new();
+    let mut result = Object::new();
     if parts.is_some_and(|p| !p.is_empty()) {
         if raw < 0 || raw > max {
             return fail(
@@ -137,65 +138,65 @@ fn ora_assessed(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
             0.0
         };
         result.insert(
-            "score".to_owned(),
-            json!({"min": 0, "max": max, "raw": raw, "scaled": crate::erb::float(scaled)}),
+            "score",
+            node!({"min": 0, "max": max, "raw": raw, "scaled": crate::erb::float(scaled)}),
         );
     }
     if let Some(feedback) = ev.data("feedback").and_then(text) {
-        result.insert("response".to_owned(), json!(feedback));
+        result.insert("response", node!(feedback));
     }
     let mut common = Common::new(ctx, ev, true)?;
     // Self (SE), peer (PE) or staff (ST) assessment.
     common.extension(ACROSSX_TYPE, ev.data("score_type"));
-    let result = (!result.is_empty()).then_some(Value::Object(result));
+    let result = (!result.is_empty()).then_some(Node::Object(result));
     common.finish(EVALUATED, object, result)
 }
 
-fn ora_feedback(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn ora_feedback<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let object = module(ctx, ev, QUESTION_TYPE)?;
     let common = Common::new(ctx, ev, true)?;
     let result = ev
         .data("feedback_text")
         .and_then(text)
-        .map(|t| json!({"response": t}));
+        .map(|t| node!({"response": t}));
     common.finish(COMMENTED, object, result)
 }
 
-fn ora_viewed(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn ora_viewed<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let object = module(ctx, ev, QUESTION_TYPE)?;
     Common::new(ctx, ev, true)?.finish(VIEWED, object, None)
 }
 
 // ----- drag and drop -------------------------------------------------------------------------
 
-fn dnd_object(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Value, Fail> {
+fn dnd_object<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Node<'a>, Fail> {
     let mut object = module(ctx, ev, INTERACTION_TYPE)?;
-    if let Some(Value::Object(definition)) = object.get_mut("definition") {
-        definition.insert("interactionType".to_owned(), json!("matching"));
+    if let Some(Node::Object(definition)) = object.get_mut("definition") {
+        definition.insert("interactionType", node!("matching"));
     }
     Ok(object)
 }
 
-fn dnd_loaded(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn dnd_loaded<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let object = dnd_object(ctx, ev)?;
     Common::new(ctx, ev, true)?.finish(VIEWED, object, None)
 }
 
-fn dnd_interacted(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn dnd_interacted<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let object = dnd_object(ctx, ev)?;
     let mut common = Common::new(ctx, ev, true)?;
     // What was done: `item.picked_up`, `feedback.opened`, ...
     let action = ev.name.trim_start_matches("edx.drag_and_drop_v2.");
-    common.extension(ACROSSX_TYPE, Some(&json!(action)));
+    common.extension(ACROSSX_TYPE, Some(&node!(action)));
     // The item picked up, as the response.
     let result = ev
         .data("item_id")
         .and_then(text)
-        .map(|item| json!({"response": item}));
+        .map(|item| node!({"response": item}));
     common.finish(INTERACTED, object, result)
 }
 
-fn dnd_dropped(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn dnd_dropped<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let object = dnd_object(ctx, ev)?;
     let item = ev.data_text("item_id")?;
     // The xAPI `matching` response: `source[.]target`.
@@ -207,34 +208,34 @@ fn dnd_dropped(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
         Some(zone) => zone,
         None => return fail("event.location", "field required"),
     };
-    let mut result = Map::new();
-    if let Some(correct) = ev.data_raw("is_correct").and_then(Value::as_bool) {
-        result.insert("success".to_owned(), json!(correct));
+    let mut result = Object::new();
+    if let Some(correct) = ev.data_raw("is_correct").and_then(Node::as_bool) {
+        result.insert("success", node!(correct));
     }
-    result.insert("response".to_owned(), json!(format!("{item}[.]{zone}")));
-    Common::new(ctx, ev, true)?.finish(ATTEMPTED, object, Some(Value::Object(result)))
+    result.insert("response", node!(format!("{item}[.]{zone}")));
+    Common::new(ctx, ev, true)?.finish(ATTEMPTED, object, Some(Node::Object(result)))
 }
 
 // ----- bookmarks -----------------------------------------------------------------------------
 
-fn bookmarked_block(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Value, Fail> {
+fn bookmarked_block<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Node<'a>, Fail> {
     let usage = ev.data_text("component_usage_id")?;
-    Ok(json!({"id": xblock(ctx, &usage), "definition": {"type": RESOURCE_TYPE}}))
+    Ok(node!({"id": xblock(ctx, &usage), "definition": {"type": RESOURCE_TYPE}}))
 }
 
-fn bookmark_added(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn bookmark_added<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let object = bookmarked_block(ctx, ev)?;
     Common::new(ctx, ev, true)?.finish(BOOKMARKED, object, None)
 }
 
-fn bookmark_accessed(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn bookmark_accessed<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let object = bookmarked_block(ctx, ev)?;
     Common::new(ctx, ev, true)?.finish(NAVIGATED, object, None)
 }
 
 // ----- notes ---------------------------------------------------------------------------------
 
-fn note(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn note<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let verb = match ev.name {
         "edx.course.student_notes.added" => POSTED,
         "edx.course.student_notes.edited" => EDITED,
@@ -243,16 +244,16 @@ fn note(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
     let usage = ev.data_text("component_usage_id")?;
     let id = ev.data_text("note_id")?;
     let block = xblock(ctx, &usage);
-    let object = json!({
+    let object = node!({
         "id": format!("{block}/notes/{id}"),
         "definition": {"type": NOTE_TYPE},
     });
     let mut common = Common::new(ctx, ev, true)?;
     // The annotated block beside the course.
-    if let Some(Value::Object(activities)) = common.context.get_mut("contextActivities") {
+    if let Some(Node::Object(activities)) = common.context.get_mut("contextActivities") {
         activities.insert(
-            "grouping".to_owned(),
-            json!([{"id": block, "definition": {"type": RESOURCE_TYPE}}]),
+            "grouping",
+            node!([{"id": block, "definition": {"type": RESOURCE_TYPE}}]),
         );
     }
     let result = match verb {
@@ -260,14 +261,14 @@ fn note(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
         _ => ev
             .data("note_text")
             .and_then(text)
-            .map(|t| json!({"response": t})),
+            .map(|t| node!({"response": t})),
     };
     common.finish(verb, object, result)
 }
 
 // ----- teams and cohorts ---------------------------------------------------------------------
 
-fn team(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn team<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let verb = match ev.name {
         "edx.team.created" => CREATED,
         "edx.team.learner_added" => JOINED,
@@ -275,7 +276,7 @@ fn team(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
         _ => VIEWED,
     };
     let team_id = ev.data_text("team_id")?;
-    let object = json!({
+    let object = node!({
         "id": format!("{}/api/team/v0/teams/{team_id}", ctx.platform_base),
         "definition": {"type": GROUP_TYPE},
     });
@@ -288,25 +289,25 @@ fn team(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
     common.finish(verb, object, None)
 }
 
-fn team_searched(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn team_searched<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let course_id = ev.course_id()?;
     let topic = ev.data_text("topic_id")?;
-    let object = json!({
+    let object = node!({
         "id": format!("{}/api/team/v0/topics/{topic},{course_id}", ctx.platform_base),
         "definition": {"type": GROUP_TYPE},
     });
-    let mut result = Map::new();
+    let mut result = Object::new();
     if let Some(query) = ev.data("search_text").and_then(text) {
-        result.insert("response".to_owned(), json!(query));
+        result.insert("response", node!(query));
     }
     if let Some(count) = ev.data_raw("number_of_results").filter(|c| c.is_number()) {
-        result.insert("extensions".to_owned(), json!({TOTAL_ITEMS: count}));
+        result.insert("extensions", node!({TOTAL_ITEMS: count}));
     }
-    let result = (!result.is_empty()).then_some(Value::Object(result));
+    let result = (!result.is_empty()).then_some(Node::Object(result));
     Common::new(ctx, ev, true)?.finish(SEARCHED, object, result)
 }
 
-fn cohort(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn cohort<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let verb = if ev.name.ends_with("user_added") {
         JOINED
     } else {
@@ -314,12 +315,12 @@ fn cohort(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
     };
     let course_id = ev.course_id()?;
     let cohort_id = ev.data_text("cohort_id")?;
-    let mut definition = Map::new();
-    definition.insert("type".to_owned(), json!(GROUP_TYPE));
+    let mut definition = Object::new();
+    definition.insert("type", node!(GROUP_TYPE));
     if let Some(name) = ev.data("name").and_then(text) {
-        definition.insert("name".to_owned(), json!({"en": name}));
+        definition.insert("name", node!({"en": name}));
     }
-    let object = json!({
+    let object = node!({
         "id": format!(
             "{}/api/cohorts/v1/courses/{course_id}/cohorts/{cohort_id}",
             ctx.platform_base
@@ -331,19 +332,19 @@ fn cohort(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
 
 // ----- certificates --------------------------------------------------------------------------
 
-fn certificate(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn certificate<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let verb = if ev.name == "edx.certificate.created" {
         EARNED
     } else {
         SHARED
     };
     let url = ev.data_text("certificate_url")?;
-    let object = json!({"id": url, "definition": {"type": CERTIFICATE_TYPE}});
+    let object = node!({"id": url, "definition": {"type": CERTIFICATE_TYPE}});
     let mut common = Common::new(ctx, ev, true)?;
     common.extension(ACROSSX_TYPE, ev.data("enrollment_mode"));
     // Where it was shared: the social network as the context platform.
     if let Some(network) = ev.data("social_network").and_then(text) {
-        common.context.insert("platform".to_owned(), json!(network));
+        common.context.insert("platform", node!(network));
     }
     common.finish(verb, object, None)
 }

@@ -13,13 +13,15 @@ use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use ralph_models::edx::formats;
-use serde_json::{Map, Value, json};
+use ralph_models::json::{Node, Object};
 
 use crate::statement::{self, Ctx, Draft, Fail, fail};
+use crate::tree::node;
+pub(crate) use crate::tree::{present, text};
 use crate::vocab::*;
 
 /// One ERB conversion: reads the event, builds the statement parts.
-pub(crate) type Convert = fn(&Ctx<'_>, &Ev<'_>) -> Result<Draft, Fail>;
+pub(crate) type Convert = for<'a> fn(&Ctx<'_>, &Ev<'a>) -> Result<Draft<'a>, Fail>;
 
 /// Event name → conversion, and the name under which errors report it.
 static BY_NAME: LazyLock<HashMap<&'static str, (&'static str, Convert)>> = LazyLock::new(|| {
@@ -108,61 +110,58 @@ static CONVERTERS: &[(&str, Convert)] = &[
     ("edx.special_exam.proctored.attempt.submitted", special_exam),
 ];
 
-/// A value ERB treats as present: not `null`, `""`, `false`, `[]` or `{}` (0 is present).
-pub(crate) fn present(value: Option<&Value>) -> Option<&Value> {
-    value.filter(|v| match v {
-        Value::Null | Value::Bool(false) => false,
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-        Value::Number(_) | Value::Bool(true) => true,
-    })
-}
-
 /// An event read the way ERB reads it.
 pub(crate) struct Ev<'a> {
-    root: &'a Value,
-    /// The payload: `event`, with a JSON string holding an object parsed.
-    data: Cow<'a, Value>,
+    root: &'a Node<'a>,
+    /// The payload: `event`, or the object a JSON string `event` holds ([`parse_payload`]).
+    data: &'a Node<'a>,
     /// The event name (`event_type`, else `name`).
     pub(crate) name: &'a str,
 }
 
+/// What an absent payload reads as.
+static NULL: Node<'static> = Node::Null;
+
+/// The object held by an `event` given as a JSON string, for [`Ev::new`].
+pub(crate) fn parse_payload<'a>(root: &'a Node<'a>) -> Option<Node<'a>> {
+    match root.get("event") {
+        Some(Node::String(s)) => match Node::from_str(s) {
+            Ok(parsed @ Node::Object(_)) => Some(parsed),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 impl<'a> Ev<'a> {
-    pub(crate) fn new(root: &'a Value, name: &'a str) -> Self {
-        let data = match root.get("event") {
-            Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
-                Ok(parsed @ Value::Object(_)) => Cow::Owned(parsed),
-                _ => Cow::Owned(Value::String(s.clone())),
-            },
-            Some(other) => Cow::Borrowed(other),
-            None => Cow::Owned(Value::Null),
-        };
+    /// The event `root` named `name`, its payload `parsed` when [`parse_payload`] gave one.
+    pub(crate) fn new(root: &'a Node<'a>, parsed: Option<&'a Node<'a>>, name: &'a str) -> Self {
+        let data = parsed.or_else(|| root.get("event")).unwrap_or(&NULL);
         Self { root, data, name }
     }
 
     /// `event.{key}` when present.
-    pub(crate) fn data(&self, key: &str) -> Option<&Value> {
+    pub(crate) fn data(&self, key: &str) -> Option<&'a Node<'a>> {
         present(self.data.get(key))
     }
 
     /// `event.{key}` as is (`false`, `0` and `""` included).
-    pub(crate) fn data_raw(&self, key: &str) -> Option<&Value> {
+    pub(crate) fn data_raw(&self, key: &str) -> Option<&'a Node<'a>> {
         self.data.get(key)
     }
 
     /// `context.{key}` when present.
-    pub(crate) fn context(&self, key: &str) -> Option<&Value> {
+    pub(crate) fn context(&self, key: &str) -> Option<&'a Node<'a>> {
         present(self.root.get("context").and_then(|c| c.get(key)))
     }
 
     /// A top-level field, else the same field of `context`, when present.
-    pub(crate) fn top(&self, key: &str) -> Option<&Value> {
+    pub(crate) fn top(&self, key: &str) -> Option<&'a Node<'a>> {
         present(self.root.get(key)).or_else(|| self.context(key))
     }
 
     /// `event.{key}` as text (a string as is, a number as JSON), required.
-    pub(crate) fn data_text(&self, key: &str) -> Result<Cow<'_, str>, Fail> {
+    pub(crate) fn data_text(&self, key: &str) -> Result<Cow<'a, str>, Fail> {
         match self.data(key) {
             Some(value) => text(value).ok_or_else(|| {
                 (
@@ -175,9 +174,9 @@ impl<'a> Ev<'a> {
     }
 
     /// `context.course_id`, required.
-    pub(crate) fn course_id(&self) -> Result<&str, Fail> {
+    pub(crate) fn course_id(&self) -> Result<&'a str, Fail> {
         match self.context("course_id") {
-            Some(Value::String(s)) => Ok(s),
+            Some(Node::String(s)) => Ok(s),
             Some(other) => fail(
                 "context.course_id",
                 format!("expected a string, got {other}"),
@@ -186,66 +185,57 @@ impl<'a> Ev<'a> {
         }
     }
 
-    fn course_id_opt(&self) -> Option<&str> {
-        self.context("course_id").and_then(Value::as_str)
-    }
-}
-
-/// A string as is, a number or boolean as JSON text.
-pub(crate) fn text(value: &Value) -> Option<Cow<'_, str>> {
-    match value {
-        Value::String(s) => Some(Cow::Borrowed(s)),
-        Value::Number(n) => Some(Cow::Owned(n.to_string())),
-        _ => None,
+    fn course_id_opt(&self) -> Option<&'a str> {
+        self.context("course_id").and_then(Node::as_str)
     }
 }
 
 /// A number of seconds rounded to milliseconds, as ERB's `convert_seconds_to_float`.
-fn seconds(value: &Value, path: &str) -> Result<Value, Fail> {
-    let f = formats::float(value).map_err(|reason| (path.to_owned(), reason))?;
+fn seconds(value: &Node<'_>, path: &str) -> Result<Node<'static>, Fail> {
+    let f = crate::tree::float(value).map_err(|reason| (path.to_owned(), reason))?;
     if !f.is_finite() || f < 0.0 {
         return fail(path, "expected a number greater than or equal to 0");
     }
     let rounded = (f * 1000.0).round() / 1000.0;
-    Ok(serde_json::Number::from_f64(rounded).map_or(Value::Null, Value::Number))
+    Ok(Node::from(rounded))
 }
 
-fn number(value: &Value, path: &str) -> Result<f64, Fail> {
-    formats::float(value).map_err(|reason| (path.to_owned(), reason))
+fn number(value: &Node<'_>, path: &str) -> Result<f64, Fail> {
+    crate::tree::float(value).map_err(|reason| (path.to_owned(), reason))
 }
 
 /// A JSON number from an `f64`, whole numbers kept as floats (`1.0`).
-pub(crate) fn float(f: f64) -> Value {
-    serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
+pub(crate) fn float(f: f64) -> Node<'static> {
+    Node::from(f)
 }
 
 /// The parts every ERB statement shares: actor, timestamp, the course as parent activity
 /// (`{platform}/course/{course_id}`) and the transformer and session extensions.
-pub(crate) struct Common {
+pub(crate) struct Common<'a> {
     actor_name: String,
     timestamp: Option<String>,
-    pub(crate) context: Map<String, Value>,
-    extensions: Map<String, Value>,
+    pub(crate) context: Object<'a>,
+    extensions: Object<'a>,
 }
 
-impl Common {
-    pub(crate) fn new(ctx: &Ctx<'_>, ev: &Ev<'_>, parent_course: bool) -> Result<Self, Fail> {
+impl<'a> Common<'a> {
+    pub(crate) fn new(ctx: &Ctx<'_>, ev: &Ev<'a>, parent_course: bool) -> Result<Self, Fail> {
         let user_id = ev.data("user_id").or_else(|| ev.top("user_id"));
         let username = ev.data("username").or_else(|| ev.top("username"));
         let actor_name = ctx.actor_name(user_id, username)?;
         let time = present(ev.root.get("time")).or_else(|| present(ev.root.get("timestamp")));
         let timestamp = statement::timestamp(time)?;
-        let mut context = Map::new();
+        let mut context = Object::new();
         if parent_course && let Some(course_id) = ev.course_id_opt() {
             context.insert(
-                "contextActivities".to_owned(),
-                json!({"parent": [course(ctx, course_id)]}),
+                "contextActivities",
+                node!({"parent": [course(ctx, course_id)]}),
             );
         }
-        let mut extensions = Map::new();
-        extensions.insert(TRANSFORMER_VERSION.to_owned(), json!(TRANSFORMER));
+        let mut extensions = Object::new();
+        extensions.insert(TRANSFORMER_VERSION, node!(TRANSFORMER));
         if let Some(session) = ev.top("session").and_then(text) {
-            extensions.insert(OPENEDX_SESSION_ID.to_owned(), json!(session));
+            extensions.insert(OPENEDX_SESSION_ID, node!(session));
         }
         Ok(Self {
             actor_name,
@@ -255,26 +245,26 @@ impl Common {
         })
     }
 
-    pub(crate) fn extension(&mut self, key: &str, value: Option<&Value>) {
+    pub(crate) fn extension(&mut self, key: &'static str, value: Option<&Node<'a>>) {
         if let Some(value) = value {
-            self.extensions.insert(key.to_owned(), value.clone());
+            self.extensions.insert(key, value.clone());
         }
     }
 
     pub(crate) fn finish(
         mut self,
         verb: &'static str,
-        object: Value,
-        result: Option<Value>,
-    ) -> Result<Draft, Fail> {
+        object: Node<'a>,
+        result: Option<Node<'a>>,
+    ) -> Result<Draft<'a>, Fail> {
         self.context
-            .insert("extensions".to_owned(), Value::Object(self.extensions));
+            .insert("extensions", Node::Object(self.extensions));
         Ok(Draft {
             actor_name: self.actor_name,
             verb,
             object,
             result,
-            context: Some(Value::Object(self.context)),
+            context: Some(Node::Object(self.context)),
             timestamp: self.timestamp,
             children: Vec::new(),
         })
@@ -282,8 +272,8 @@ impl Common {
 }
 
 /// The course as an activity: `{platform}/course/{course_id}`.
-fn course(ctx: &Ctx<'_>, course_id: &str) -> Value {
-    json!({
+fn course(ctx: &Ctx<'_>, course_id: &str) -> Node<'static> {
+    node!({
         "id": format!("{}/course/{course_id}", ctx.platform_base),
         "definition": {"type": COURSE_TYPE},
     })
@@ -316,32 +306,31 @@ fn usage_key(course_id: &str, kind: &str, block: &str) -> Result<String, Fail> {
 /// The video object and its context: the video profile category, the video session id (a
 /// UUID, `null` when the event has none, as the video profile wants it) and the length from
 /// `event.duration` (0.0 when unknown, as Ralph writes it).
-fn video(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<(Common, Value), Fail> {
+fn video<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<(Common<'a>, Node<'a>), Fail> {
     let course_id = ev.course_id()?;
     let id = ev.data_text("id")?;
-    let object = json!({
+    let object = node!({
         "id": xblock(ctx, &usage_key(course_id, "video", &id)?),
         "definition": {"type": VIDEO_TYPE},
     });
     let mut common = Common::new(ctx, ev, true)?;
     let activities = common
         .context
-        .entry("contextActivities")
-        .or_insert_with(|| json!({}));
-    if let Value::Object(activities) = activities {
+        .get_or_insert_with("contextActivities", || node!({}));
+    if let Node::Object(activities) = activities {
         activities.insert(
-            "category".to_owned(),
+            "category",
             statement::profile_category("https://w3id.org/xapi/video"),
         );
     }
     let session = ev
         .top("session")
-        .and_then(|s| formats::uuid(s).ok())
-        .map_or(Value::Null, Value::String);
+        .and_then(|s| formats::uuid(&s.to_value()).ok())
+        .map_or(Node::Null, Node::from);
     common.extension(VIDEO_SESSION_ID, Some(&session));
     let length = match ev.data("duration") {
         Some(duration) => seconds(duration, "event.duration")?,
-        None => json!(0.0),
+        None => node!(0.0),
     };
     common.extension(VIDEO_LENGTH, Some(&length));
     Ok((common, object))
@@ -349,16 +338,16 @@ fn video(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<(Common, Value), Fail> {
 
 /// The share of the video watched at `time` (0.0 when the length is unknown, as Ralph writes
 /// it), for the video profile's required `progress`.
-fn progress(ev: &Ev<'_>, time: &Value) -> Value {
-    let length = ev.data("duration").and_then(|d| formats::float(d).ok());
+fn progress(ev: &Ev<'_>, time: &Node<'_>) -> Node<'static> {
+    let length = ev.data("duration").and_then(|d| crate::tree::float(d).ok());
     match (time.as_f64(), length) {
         (Some(t), Some(l)) if l > 0.0 => float(((t / l).min(1.0) * 1000.0).round() / 1000.0),
-        _ => json!(0.0),
+        _ => node!(0.0),
     }
 }
 
 /// `event.current_time` or `event.currentTime`, in seconds.
-fn current_time(ev: &Ev<'_>) -> Result<Option<Value>, Fail> {
+fn current_time(ev: &Ev<'_>) -> Result<Option<Node<'static>>, Fail> {
     for key in ["current_time", "currentTime"] {
         if let Some(time) = ev.data(key) {
             return seconds(time, &format!("event.{key}")).map(Some);
@@ -367,52 +356,52 @@ fn current_time(ev: &Ev<'_>) -> Result<Option<Value>, Fail> {
     Ok(None)
 }
 
-fn video_loaded(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn video_loaded<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let (common, object) = video(ctx, ev)?;
     common.finish(INITIALIZED, object, None)
 }
 
-fn video_timed(ctx: &Ctx<'_>, ev: &Ev<'_>, verb: &'static str) -> Result<Draft, Fail> {
+fn video_timed<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>, verb: &'static str) -> Result<Draft<'a>, Fail> {
     let (common, object) = video(ctx, ev)?;
     let Some(time) = current_time(ev)? else {
         return fail("event.currentTime", "field required");
     };
-    let mut extensions = Map::new();
+    let mut extensions = Object::new();
     if verb == TERMINATED {
-        extensions.insert(VIDEO_PROGRESS.to_owned(), progress(ev, &time));
+        extensions.insert(VIDEO_PROGRESS, progress(ev, &time));
     }
-    extensions.insert(VIDEO_TIME.to_owned(), time);
-    common.finish(verb, object, Some(json!({"extensions": extensions})))
+    extensions.insert(VIDEO_TIME, time);
+    common.finish(verb, object, Some(node!({"extensions": extensions})))
 }
 
-fn video_played(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn video_played<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     video_timed(ctx, ev, PLAYED)
 }
 
-fn video_paused(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn video_paused<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     video_timed(ctx, ev, PAUSED)
 }
 
-fn video_stopped(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn video_stopped<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     video_timed(ctx, ev, TERMINATED)
 }
 
-fn video_seeked(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn video_seeked<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let (common, object) = video(ctx, ev)?;
     let time = |key: &str| match ev.data(key) {
         Some(value) => seconds(value, &format!("event.{key}")),
         None => fail(format!("event.{key}"), "field required"),
     };
-    let result = json!({"extensions": {
+    let result = node!({"extensions": {
         VIDEO_TIME_FROM: time("old_time")?,
         VIDEO_TIME_TO: time("new_time")?,
     }});
     common.finish(SEEKED, object, Some(result))
 }
 
-fn video_completed(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn video_completed<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let (common, object) = video(ctx, ev)?;
-    let mut result = Map::new();
+    let mut result = Object::new();
     let duration = match ev.data("duration") {
         Some(d) => Some(seconds(d, "event.duration")?),
         None => None,
@@ -422,15 +411,12 @@ fn video_completed(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
         (None, Some(time)) => time,
         (None, None) => return fail("event.duration", "field required"),
     };
-    result.insert(
-        "extensions".to_owned(),
-        json!({VIDEO_TIME: time, VIDEO_PROGRESS: 1.0}),
-    );
-    result.insert("completion".to_owned(), Value::Bool(true));
-    if let Some(secs) = duration.as_ref().and_then(Value::as_f64) {
-        result.insert("duration".to_owned(), json!(iso_duration(secs)));
+    result.insert("extensions", node!({VIDEO_TIME: time, VIDEO_PROGRESS: 1.0}));
+    result.insert("completion", Node::Bool(true));
+    if let Some(secs) = duration.as_ref().and_then(Node::as_f64) {
+        result.insert("duration", node!(iso_duration(secs)));
     }
-    common.finish(COMPLETED, object, Some(Value::Object(result)))
+    common.finish(COMPLETED, object, Some(Node::Object(result)))
 }
 
 /// Seconds as an ISO 8601 duration (`PT195.5S`).
@@ -441,7 +427,7 @@ fn iso_duration(secs: f64) -> String {
     out
 }
 
-fn video_captions(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn video_captions<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let (common, object) = video(ctx, ev)?;
     let enabled = matches!(
         ev.name,
@@ -450,20 +436,20 @@ fn video_captions(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
             | "video_show_cc_menu"
             | "show_transcript"
     );
-    let mut extensions = Map::new();
+    let mut extensions = Object::new();
     if let Some(time) = current_time(ev)? {
-        extensions.insert(VIDEO_TIME.to_owned(), time);
+        extensions.insert(VIDEO_TIME, time);
     }
-    extensions.insert(VIDEO_CC_ENABLED.to_owned(), Value::Bool(enabled));
+    extensions.insert(VIDEO_CC_ENABLED, Node::Bool(enabled));
     let mut common = common;
     common.extension(VIDEO_CC_LANGUAGE, ev.data("language"));
-    common.finish(INTERACTED, object, Some(json!({"extensions": extensions})))
+    common.finish(INTERACTED, object, Some(node!({"extensions": extensions})))
 }
 
-fn video_speed(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn video_speed<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let (common, object) = video(ctx, ev)?;
     let speed = |key: &str| -> Result<String, Fail> { Ok(format!("{}x", ev.data_text(key)?)) };
-    let result = json!({"extensions": {
+    let result = node!({"extensions": {
         VIDEO_SPEED_FROM: speed("old_speed")?,
         VIDEO_SPEED_TO: speed("new_speed")?,
     }});
@@ -472,37 +458,37 @@ fn video_speed(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
 
 // ----- navigation ----------------------------------------------------------------------------
 
-fn link_clicked(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn link_clicked<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let target = ev.data_text("target_url")?;
-    let object = json!({"id": target, "definition": {"type": LINK_TYPE}});
+    let object = node!({"id": target, "definition": {"type": LINK_TYPE}});
     Common::new(ctx, ev, true)?.finish(NAVIGATED, object, None)
 }
 
-fn outline_selected(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn outline_selected<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let target = ev.data_text("target_url")?;
-    let mut definition = Map::new();
-    definition.insert("type".to_owned(), json!(MODULE_TYPE));
+    let mut definition = Object::new();
+    definition.insert("type", node!(MODULE_TYPE));
     if let Some(name) = ev.data("target_name").and_then(text) {
-        definition.insert("name".to_owned(), json!({"en": name}));
+        definition.insert("name", node!({"en": name}));
     }
-    let object = json!({"id": target, "definition": definition});
+    let object = node!({"id": target, "definition": definition});
     Common::new(ctx, ev, true)?.finish(NAVIGATED, object, None)
 }
 
-fn tab_navigated(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn tab_navigated<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let block = ev.data_text("id")?;
-    let mut definition = Map::new();
-    definition.insert("type".to_owned(), json!(RESOURCE_TYPE));
+    let mut definition = Object::new();
+    definition.insert("type", node!(RESOURCE_TYPE));
     if let Some(count) = ev.data("tab_count") {
-        definition.insert("extensions".to_owned(), json!({TOTAL_ITEMS: count}));
+        definition.insert("extensions", node!({TOTAL_ITEMS: count}));
     }
-    let object = json!({"id": xblock(ctx, &block), "definition": definition});
+    let object = node!({"id": xblock(ctx, &block), "definition": definition});
     let mut common = Common::new(ctx, ev, true)?;
     common.extension(STARTING_POSITION, ev.data("current_tab"));
     let ending = match ev.name {
         "edx.ui.lms.sequence.tab_selected" => ev.data("target_tab").cloned(),
-        "edx.ui.lms.sequence.next_selected" => Some(json!("next unit")),
-        _ => Some(json!("previous unit")),
+        "edx.ui.lms.sequence.next_selected" => Some(node!("next unit")),
+        _ => Some(node!("previous unit")),
     };
     common.extension(ENDING_POSITION, ending.as_ref());
     common.finish(NAVIGATED, object, None)
@@ -510,7 +496,7 @@ fn tab_navigated(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
 
 // ----- enrollment and course grade -----------------------------------------------------------
 
-fn enrollment(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn enrollment<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let verb = match ev.name {
         "edx.course.enrollment.deactivated" => UNREGISTERED,
         "edx.course.grade.passed.first_time" | "edx.course.grade.now_passed" => PASSED,
@@ -518,16 +504,16 @@ fn enrollment(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
         _ => REGISTERED,
     };
     // The course of the enrollment: the event's own, else the context's.
-    let course_id = match ev.data("course_id").and_then(Value::as_str) {
+    let course_id = match ev.data("course_id").and_then(Node::as_str) {
         Some(id) => id,
         None => ev.course_id()?,
     };
-    let mut definition = Map::new();
-    definition.insert("type".to_owned(), json!(COURSE_TYPE));
+    let mut definition = Object::new();
+    definition.insert("type", node!(COURSE_TYPE));
     if let Some(mode) = ev.data("mode") {
-        definition.insert("extensions".to_owned(), json!({ACROSSX_TYPE: mode}));
+        definition.insert("extensions", node!({ACROSSX_TYPE: mode}));
     }
-    let object = json!({
+    let object = node!({
         "id": format!("{}/course/{course_id}", ctx.platform_base),
         "definition": definition,
     });
@@ -544,7 +530,7 @@ fn enrollment(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
             verb,
             object,
             result: None,
-            context: Some(json!({
+            context: Some(node!({
                 "contextActivities": {
                     "category": statement::profile_category("https://w3id.org/xapi/lms")
                 }
@@ -576,10 +562,10 @@ fn interaction_type(response_type: &str) -> &'static str {
 
 /// A list answer as JSON text with Python's separators (`["a", "b"]`), as ERB writes it; a
 /// string as is; anything else as JSON.
-pub(crate) fn response_text(answer: &Value) -> String {
+pub(crate) fn response_text(answer: &Node<'_>) -> String {
     match answer {
-        Value::String(s) => s.clone(),
-        Value::Array(items) => {
+        Node::String(s) => s.as_ref().to_owned(),
+        Node::Array(items) => {
             let mut out = String::from("[");
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
@@ -594,8 +580,8 @@ pub(crate) fn response_text(answer: &Value) -> String {
     }
 }
 
-fn problem_check(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
-    let browser = ev.top("event_source").and_then(Value::as_str) == Some("browser");
+fn problem_check<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
+    let browser = ev.top("event_source").and_then(Node::as_str) == Some("browser");
     if browser {
         problem_check_browser(ctx, ev)
     } else {
@@ -606,7 +592,7 @@ fn problem_check(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
 /// The problem id of a browser `problem_check`: the referer's `activate_block_id`, else the
 /// block hash of the first `input_{hash}_{part}_{n}` of the query-string payload.
 fn browser_problem_id(ev: &Ev<'_>) -> Result<String, Fail> {
-    if let Some(referer) = ev.top("referer").and_then(Value::as_str)
+    if let Some(referer) = ev.top("referer").and_then(Node::as_str)
         && let Some((_, query)) = referer.split_once('?')
     {
         let query = query.split('#').next().unwrap_or(query);
@@ -618,12 +604,12 @@ fn browser_problem_id(ev: &Ev<'_>) -> Result<String, Fail> {
             }
         }
     }
-    let payload: Cow<'_, str> = match ev.data.as_ref() {
-        Value::String(s) => Cow::Borrowed(s),
-        Value::Null => return fail("event", "field required"),
+    let payload: Cow<'_, str> = match ev.data {
+        Node::String(s) => Cow::Borrowed(s),
+        Node::Null => return fail("event", "field required"),
         // A decoded payload: its first key (`input_...`).
-        Value::Object(map) => match map.keys().next() {
-            Some(key) => Cow::Borrowed(key.as_str()),
+        Node::Object(map) => match map.keys().next() {
+            Some(key) => Cow::Borrowed(key),
             None => return fail("event", "field required"),
         },
         other => Cow::Owned(other.to_string()),
@@ -673,19 +659,19 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn problem_check_browser(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn problem_check_browser<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let problem_id = browser_problem_id(ev)?;
-    let object = json!({
+    let object = node!({
         "id": xblock(ctx, &problem_id),
         "definition": {"type": INTERACTION_TYPE, "interactionType": "other"},
     });
     Common::new(ctx, ev, true)?.finish(ATTEMPTED, object, None)
 }
 
-fn problem_check_server(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn problem_check_server<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let problem_id = ev.data_text("problem_id")?;
     let problem_iri = xblock(ctx, &problem_id);
-    let submissions = ev.data("submission").and_then(Value::as_object);
+    let submissions = ev.data("submission").and_then(Node::as_object);
     // Several questions: one statement for the problem, then one per question.
     let several = submissions.filter(|s| s.len() > 1);
     // The first submission with a response type, as ERB picks it.
@@ -697,42 +683,42 @@ fn problem_check_server(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
         }),
     };
 
-    let mut definition = Map::new();
-    definition.insert("type".to_owned(), json!(INTERACTION_TYPE));
+    let mut definition = Object::new();
+    definition.insert("type", node!(INTERACTION_TYPE));
     if let Some(attempts) = ev.data("attempts") {
-        definition.insert("extensions".to_owned(), json!({ATTEMPT_ID: attempts}));
+        definition.insert("extensions", node!({ATTEMPT_ID: attempts}));
     }
     let mut interaction = ev
         .data("response_type")
-        .and_then(Value::as_str)
+        .and_then(Node::as_str)
         .map_or("other", interaction_type);
     if let Some(submission) = submission {
         interaction = submission
             .get("response_type")
-            .and_then(Value::as_str)
+            .and_then(Node::as_str)
             .map_or("other", interaction_type);
         if let Some(question) = present(submission.get("question")).and_then(text) {
-            definition.insert("description".to_owned(), json!({"en-US": question}));
+            definition.insert("description", node!({"en-US": question}));
         }
     } else if let Some(name) = ev.data("display_name").and_then(text) {
-        definition.insert("name".to_owned(), json!({"en-US": name}));
+        definition.insert("name", node!({"en-US": name}));
     }
     if several.is_some() {
         interaction = "other";
     }
-    definition.insert("interactionType".to_owned(), json!(interaction));
+    definition.insert("interactionType", node!(interaction));
 
     let (success, response) = match submission {
         Some(s) => (
-            s.get("correct").and_then(Value::as_bool),
+            s.get("correct").and_then(Node::as_bool),
             s.get("answer").map(response_text),
         ),
         None => (
-            Some(ev.data("success").and_then(Value::as_str) == Some("correct")),
+            Some(ev.data("success").and_then(Node::as_str) == Some("correct")),
             ev.data("answers").map(response_text),
         ),
     };
-    let mut result = Map::new();
+    let mut result = Object::new();
     if let (Some(grade), Some(max)) = (ev.data_num("grade"), ev.data_num("max_grade")) {
         let (grade_f, max_f) = (
             number(grade, "event.grade")?,
@@ -746,18 +732,18 @@ fn problem_check_server(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
         }
         let scaled = if max_f > 0.0 { grade_f / max_f } else { 0.0 };
         result.insert(
-            "score".to_owned(),
-            json!({"min": 0, "max": max, "raw": grade, "scaled": float(scaled)}),
+            "score",
+            node!({"min": 0, "max": max, "raw": grade, "scaled": float(scaled)}),
         );
     }
     if let Some(success) = success {
-        result.insert("success".to_owned(), Value::Bool(success));
+        result.insert("success", Node::Bool(success));
     }
     if let Some(response) = response.filter(|r| !r.is_empty()) {
-        result.insert("response".to_owned(), Value::String(response));
+        result.insert("response", response);
     }
-    let object = json!({"id": problem_iri, "definition": definition});
-    let result = (!result.is_empty()).then_some(Value::Object(result));
+    let object = node!({"id": problem_iri, "definition": definition});
+    let result = (!result.is_empty()).then_some(Node::Object(result));
     let common = Common::new(ctx, ev, true)?;
     let children = match several {
         Some(submissions) => question_statements(ctx, &common, &object, submissions)?,
@@ -771,58 +757,58 @@ fn problem_check_server(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
 /// One statement per question of a multi-question problem, as ERB makes them: the question
 /// `{problem iri up to its last @}@{input id}`, its response and success, the problem as parent
 /// activity, the course as grouping, the problem statement as `context.statement`.
-fn question_statements(
+fn question_statements<'a>(
     ctx: &Ctx<'_>,
-    common: &Common,
-    problem: &Value,
-    submissions: &Map<String, Value>,
-) -> Result<Vec<(String, Draft)>, Fail> {
-    let problem_iri = problem["id"].as_str().unwrap_or_default();
+    common: &Common<'a>,
+    problem: &Node<'a>,
+    submissions: &'a Object<'a>,
+) -> Result<Vec<(String, Draft<'a>)>, Fail> {
+    let problem_iri = problem.get("id").and_then(Node::as_str).unwrap_or_default();
     let base = problem_iri
         .rsplit_once('@')
         .map_or(problem_iri, |(base, _)| base);
     let mut children = Vec::with_capacity(submissions.len());
     for (input, submission) in submissions {
-        let mut definition = Map::new();
-        definition.insert("type".to_owned(), json!(INTERACTION_TYPE));
+        let mut definition = Object::new();
+        definition.insert("type", node!(INTERACTION_TYPE));
         if let Some(question) = present(submission.get("question")).and_then(text) {
-            definition.insert("description".to_owned(), json!({"en-US": question}));
+            definition.insert("description", node!({"en-US": question}));
         }
         let interaction = submission
             .get("response_type")
-            .and_then(Value::as_str)
+            .and_then(Node::as_str)
             .map_or("other", interaction_type);
-        definition.insert("interactionType".to_owned(), json!(interaction));
-        let mut result = Map::new();
+        definition.insert("interactionType", node!(interaction));
+        let mut result = Object::new();
         if let Some(answer) = submission.get("answer").map(response_text)
             && !answer.is_empty()
         {
-            result.insert("response".to_owned(), Value::String(answer));
+            result.insert("response", answer);
         }
-        if let Some(correct) = submission.get("correct").and_then(Value::as_bool) {
-            result.insert("success".to_owned(), Value::Bool(correct));
+        if let Some(correct) = submission.get("correct").and_then(Node::as_bool) {
+            result.insert("success", Node::Bool(correct));
         }
-        let mut activities = Map::new();
-        activities.insert("parent".to_owned(), json!([problem]));
+        let mut activities = Object::new();
+        activities.insert("parent", node!([problem]));
         if let Some(parent) = common
             .context
             .get("contextActivities")
             .and_then(|a| a.get("parent"))
         {
-            activities.insert("grouping".to_owned(), parent.clone());
+            activities.insert("grouping", parent.clone());
         }
-        let context = json!({
+        let context = node!({
             "contextActivities": activities,
-            "extensions": common.extensions,
-            "statement": {"objectType": "StatementRef", "id": ctx.id},
+            "extensions": common.extensions.clone(),
+            "statement": {"objectType": "StatementRef", "id": ctx.id.clone()},
         });
         children.push((
-            input.clone(),
+            input.to_owned(),
             Draft {
                 actor_name: common.actor_name.clone(),
                 verb: EVALUATED,
-                object: json!({"id": format!("{base}@{input}"), "definition": definition}),
-                result: (!result.is_empty()).then_some(Value::Object(result)),
+                object: node!({"id": format!("{base}@{input}"), "definition": definition}),
+                result: (!result.is_empty()).then_some(Node::Object(result)),
                 context: Some(context),
                 timestamp: common.timestamp.clone(),
                 children: Vec::new(),
@@ -832,36 +818,36 @@ fn question_statements(
     Ok(children)
 }
 
-impl Ev<'_> {
+impl<'a> Ev<'a> {
     /// `event.{key}` when it is a number (0 included).
-    fn data_num(&self, key: &str) -> Option<&Value> {
+    fn data_num(&self, key: &str) -> Option<&'a Node<'a>> {
         self.data.get(key).filter(|v| v.is_number())
     }
 }
 
-fn show_answer(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn show_answer<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let problem_id = ev.data_text("problem_id")?;
-    let object = json!({
+    let object = node!({
         "id": format!("{}/answer", xblock(ctx, &problem_id)),
         "definition": {"type": SOLUTION_TYPE},
     });
     Common::new(ctx, ev, true)?.finish(ASKED, object, None)
 }
 
-fn demand_hint(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn demand_hint<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let module_id = ev.data_text("module_id")?;
     let index = match ev.data.get("hint_index").and_then(text) {
         Some(index) => index,
         None => return fail("event.hint_index", "field required"),
     };
-    let object = json!({
+    let object = node!({
         "id": format!("{}/hint/{index}", xblock(ctx, &module_id)),
         "definition": {"type": SUPPLEMENTAL_INFO_TYPE},
     });
     Common::new(ctx, ev, true)?.finish(ASKED, object, None)
 }
 
-fn problem_completed(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn problem_completed<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let id = match ev.data("problem_id").or_else(|| ev.data("module_id")) {
         Some(id) => text(id).ok_or_else(|| {
             (
@@ -874,16 +860,16 @@ fn problem_completed(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
             None => return fail("event.problem_id", "field required"),
         },
     };
-    let object = json!({"id": xblock(ctx, &id), "definition": {"type": INTERACTION_TYPE}});
+    let object = node!({"id": xblock(ctx, &id), "definition": {"type": INTERACTION_TYPE}});
     Common::new(ctx, ev, true)?.finish(COMPLETED, object, None)
 }
 
 /// `success` and `score` from earned and possible points (`null` counts as 0).
-fn score(ev: &Ev<'_>, earned: &str, possible: &str) -> Result<Value, Fail> {
-    let get = |key: &str| -> Result<Value, Fail> {
+fn score<'a>(ev: &Ev<'a>, earned: &str, possible: &str) -> Result<Node<'a>, Fail> {
+    let get = |key: &str| -> Result<Node<'a>, Fail> {
         match ev.data.get(key) {
-            None | Some(Value::Null) => Ok(json!(0)),
-            Some(v @ Value::Number(_)) => Ok(v.clone()),
+            None | Some(Node::Null) => Ok(node!(0)),
+            Some(v @ Node::Number(_)) => Ok(v.clone()),
             Some(other) => fail(
                 format!("event.{key}"),
                 format!("expected a number, got {other}"),
@@ -899,37 +885,37 @@ fn score(ev: &Ev<'_>, earned: &str, possible: &str) -> Result<Value, Fail> {
             format!("{earned} {earned_v} is outside [0, {possible_v}]"),
         );
     }
-    let scaled = if p > 0.0 { float(e / p) } else { json!(0) };
-    Ok(json!({
+    let scaled = if p > 0.0 { float(e / p) } else { node!(0) };
+    Ok(node!({
         "success": e >= p,
         "score": {"min": 0, "max": possible_v, "raw": earned_v, "scaled": scaled},
     }))
 }
 
-fn problem_submitted(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn problem_submitted<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let problem_id = ev.data_text("problem_id")?;
-    let object = json!({"id": xblock(ctx, &problem_id), "definition": {"type": QUESTION_TYPE}});
+    let object = node!({"id": xblock(ctx, &problem_id), "definition": {"type": QUESTION_TYPE}});
     let result = score(ev, "weighted_earned", "weighted_possible")?;
     Common::new(ctx, ev, true)?.finish(ATTEMPTED, object, Some(result))
 }
 
 // ----- grading and completion ----------------------------------------------------------------
 
-fn subsection_graded(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn subsection_graded<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let block = ev.data_text("block_id")?;
-    let object = json!({"id": xblock(ctx, &block), "definition": {"type": RESOURCE_TYPE}});
+    let object = node!({"id": xblock(ctx, &block), "definition": {"type": RESOURCE_TYPE}});
     let result = score(ev, "weighted_total_earned", "weighted_total_possible")?;
     Common::new(ctx, ev, true)?.finish(EARNED, object, Some(result))
 }
 
-fn course_graded(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
-    let course_id = match ev.data("course_id").and_then(Value::as_str) {
+fn course_graded<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
+    let course_id = match ev.data("course_id").and_then(Node::as_str) {
         Some(id) => id,
         None => ev.course_id()?,
     };
     let percent = match ev.data.get("percent_grade") {
-        None | Some(Value::Null) => json!(0),
-        Some(v @ Value::Number(_)) => v.clone(),
+        None | Some(Node::Null) => node!(0),
+        Some(v @ Node::Number(_)) => v.clone(),
         Some(other) => {
             return fail(
                 "event.percent_grade",
@@ -946,18 +932,18 @@ fn course_graded(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
     let letter = ev
         .data("letter_grade")
         .cloned()
-        .unwrap_or_else(|| json!("Fail"));
-    let result = json!({
-        "score": {"min": 0, "max": 1.0, "raw": percent, "scaled": percent},
+        .unwrap_or_else(|| node!("Fail"));
+    let result = node!({
+        "score": {"min": 0, "max": 1.0, "raw": percent.clone(), "scaled": percent},
         "extensions": {GRADE_CLASSIFICATION: letter},
     });
     Common::new(ctx, ev, true)?.finish(EARNED, course(ctx, course_id), Some(result))
 }
 
-fn completion_changed(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn completion_changed<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let block = ev.data_text("block_id")?;
     let completion = match ev.data.get("completion") {
-        Some(v @ Value::Number(_)) => number(v, "event.completion")?,
+        Some(v @ Node::Number(_)) => number(v, "event.completion")?,
         Some(other) => {
             return fail(
                 "event.completion",
@@ -966,8 +952,8 @@ fn completion_changed(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
         }
         None => return fail("event.completion", "field required"),
     };
-    let object = json!({"id": xblock(ctx, &block), "definition": {"type": RESOURCE_TYPE}});
-    let result = json!({
+    let object = node!({"id": xblock(ctx, &block), "definition": {"type": RESOURCE_TYPE}});
+    let result = node!({
         "completion": completion == 1.0,
         "extensions": {CMI5_PROGRESS: float(completion * 100.0)},
     });
@@ -976,7 +962,7 @@ fn completion_changed(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
 
 // ----- forum ---------------------------------------------------------------------------------
 
-fn forum(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn forum<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let action = ev.name.rsplit('.').next().unwrap_or("");
     let verb = match action {
         "created" => POSTED,
@@ -988,7 +974,7 @@ fn forum(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
         _ => UNREPORTED,
     };
     let id = ev.data_text("id")?;
-    let path = match ev.context("path").and_then(Value::as_str) {
+    let path = match ev.context("path").and_then(Node::as_str) {
         Some(path) => path,
         None => return fail("context.path", "field required"),
     };
@@ -998,12 +984,12 @@ fn forum(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
         .replace(id.as_ref(), "")
         .trim_end_matches('/')
         .to_owned();
-    let mut definition = Map::new();
-    definition.insert("type".to_owned(), json!(DISCUSSION_TYPE));
+    let mut definition = Object::new();
+    definition.insert("type", node!(DISCUSSION_TYPE));
     if let Some(title) = ev.data("title").and_then(text) {
-        definition.insert("name".to_owned(), json!({"en": title}));
+        definition.insert("name", node!({"en": title}));
     }
-    let object = json!({
+    let object = node!({
         "id": format!("{}{path}/{id}", ctx.platform_base),
         "definition": definition,
     });
@@ -1013,19 +999,18 @@ fn forum(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
         .and_then(|d| present(d.get("id")))
         .and_then(text)
     {
-        let grouping = json!([{
+        let grouping = node!([{
             "id": format!("{}/api/discussion/v1/threads/{discussion}", ctx.platform_base),
             "definition": {"type": DISCUSSION_TYPE},
         }]);
         match common.context.get_mut("contextActivities") {
-            Some(Value::Object(activities)) => {
-                activities.insert("grouping".to_owned(), grouping);
+            Some(Node::Object(activities)) => {
+                activities.insert("grouping", grouping);
             }
             _ => {
-                common.context.insert(
-                    "contextActivities".to_owned(),
-                    json!({"grouping": grouping}),
-                );
+                common
+                    .context
+                    .insert("contextActivities", node!({"grouping": grouping}));
             }
         }
     }
@@ -1041,7 +1026,7 @@ fn forum(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
 
 // ----- special exams -------------------------------------------------------------------------
 
-fn special_exam(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
+fn special_exam<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     let activity = if ev.name.contains(".timed.") {
         TIMED_ASSESSMENT
     } else if ev.name.contains(".practice.") {
@@ -1056,23 +1041,23 @@ fn special_exam(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
     };
     let content_id = ev.data_text("exam_content_id")?;
     let name = ev.data("exam_name").and_then(text);
-    let mut definition = Map::new();
-    definition.insert("type".to_owned(), json!(activity));
+    let mut definition = Object::new();
+    definition.insert("type", node!(activity));
     if let Some(name) = &name {
-        definition.insert("name".to_owned(), json!({"en": name}));
+        definition.insert("name", node!({"en": name.clone()}));
     }
     if let Some(limit) = ev.data("exam_default_time_limit_mins") {
-        definition.insert("extensions".to_owned(), json!({TIME_LIMIT: limit}));
+        definition.insert("extensions", node!({TIME_LIMIT: limit}));
     }
-    let object = json!({"id": xblock(ctx, &content_id), "definition": definition});
+    let object = node!({"id": xblock(ctx, &content_id), "definition": definition});
     let mut common = Common::new(ctx, ev, true)?;
     if let Some(code) = ev.data("attempt_code").and_then(text) {
-        let mut attempt = Map::new();
-        attempt.insert("type".to_owned(), json!(EXAM_ATTEMPT_TYPE));
+        let mut attempt = Object::new();
+        attempt.insert("type", node!(EXAM_ATTEMPT_TYPE));
         if let Some(name) = &name {
-            attempt.insert("name".to_owned(), json!({"en": name}));
+            attempt.insert("name", node!({"en": name.clone()}));
         }
-        let mut extensions = Map::new();
+        let mut extensions = Object::new();
         for (key, field) in [
             (ATTEMPT_STARTED, "attempt_started_at"),
             (ATTEMPT_COMPLETED, "attempt_completed_at"),
@@ -1080,25 +1065,24 @@ fn special_exam(ctx: &Ctx<'_>, ev: &Ev<'_>) -> Result<Draft, Fail> {
             (ATTEMPT_ID, "attempt_id"),
         ] {
             if let Some(value) = ev.data(field) {
-                extensions.insert(key.to_owned(), value.clone());
+                extensions.insert(key, value.clone());
             }
         }
         if !extensions.is_empty() {
-            attempt.insert("extensions".to_owned(), Value::Object(extensions));
+            attempt.insert("extensions", Node::Object(extensions));
         }
-        let grouping = json!([{
+        let grouping = node!([{
             "id": format!("{}/attempt/{code}", xblock(ctx, &content_id)),
             "definition": attempt,
         }]);
         match common.context.get_mut("contextActivities") {
-            Some(Value::Object(activities)) => {
-                activities.insert("grouping".to_owned(), grouping);
+            Some(Node::Object(activities)) => {
+                activities.insert("grouping", grouping);
             }
             _ => {
-                common.context.insert(
-                    "contextActivities".to_owned(),
-                    json!({"grouping": grouping}),
-                );
+                common
+                    .context
+                    .insert("contextActivities", node!({"grouping": grouping}));
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Conversions beyond Ralph, with the vocabulary of Open edX's event-routing-backends where it
 //! has one. They validate the source event first and read its normalised form.
 
+use ralph_models::json::Node;
 use serde_json::{Map, Value, json};
 
 use crate::statement::{
@@ -13,7 +14,7 @@ const ENDING_POSITION: &str = "http://id.tincanapi.com/extension/ending-point";
 const POSITION: &str = "http://id.tincanapi.com/extension/position";
 const ZOOM: &str = "https://w3id.org/xapi/openedx/extension/zoom";
 
-type Convert = fn(&Ctx<'_>, &Value) -> Result<Draft, Fail>;
+type Convert = fn(&Ctx<'_>, &Value) -> Result<Draft<'static>, Fail>;
 
 /// The conversion of `model` beyond Ralph's, if there is one.
 pub(crate) fn converter(model: &str) -> Option<Convert> {
@@ -27,6 +28,11 @@ pub(crate) fn converter(model: &str) -> Option<Convert> {
         "UITextbookPdfSearchExecuted" => textbook_search,
         _ => return None,
     })
+}
+
+/// A statement part built here as a `Value`, as a tree of its own.
+fn owned(value: &Value) -> Node<'static> {
+    Node::from_value(value).into_owned()
 }
 
 fn text<'a>(source: &'a Value, pointer: &str) -> &'a str {
@@ -44,7 +50,7 @@ fn draft(
     object: Value,
     result: Option<Value>,
     extensions: Option<Map<String, Value>>,
-) -> Result<Draft, Fail> {
+) -> Result<Draft<'static>, Fail> {
     let mut context = Map::new();
     let course_id = text(source, "/context/course_id");
     if !course_id.is_empty() {
@@ -60,11 +66,17 @@ fn draft(
         context.insert("extensions".to_owned(), Value::Object(extensions));
     }
     Ok(Draft {
-        actor_name: ctx.actor_name(source.pointer("/context/user_id"), source.get("username"))?,
+        actor_name: ctx.actor_name(
+            source
+                .pointer("/context/user_id")
+                .map(Node::from_value)
+                .as_ref(),
+            source.get("username").map(Node::from_value).as_ref(),
+        )?,
         verb,
-        object,
-        result,
-        context: (!context.is_empty()).then_some(Value::Object(context)),
+        object: owned(&object),
+        result: result.as_ref().map(owned),
+        context: (!context.is_empty()).then(|| owned(&Value::Object(context))),
         // The source is validated: `time` is already a normalised datetime.
         timestamp: source
             .get("time")
@@ -74,7 +86,7 @@ fn draft(
     })
 }
 
-fn sequence(ctx: &Ctx<'_>, source: &Value) -> Result<Draft, Fail> {
+fn sequence(ctx: &Ctx<'_>, source: &Value) -> Result<Draft<'static>, Fail> {
     let event = &source["event"];
     let block = text(event, "/id");
     let mut extensions = Map::new();
@@ -112,19 +124,19 @@ fn position(page: &Value) -> Option<Map<String, Value>> {
     Some(extensions)
 }
 
-fn textbook_page(ctx: &Ctx<'_>, source: &Value) -> Result<Draft, Fail> {
+fn textbook_page(ctx: &Ctx<'_>, source: &Value) -> Result<Draft<'static>, Fail> {
     let event = &source["event"];
     let object = document(ctx, event, None);
     draft(source, ctx, VIEWED, object, None, position(&event["page"]))
 }
 
-fn book(ctx: &Ctx<'_>, source: &Value) -> Result<Draft, Fail> {
+fn book(ctx: &Ctx<'_>, source: &Value) -> Result<Draft<'static>, Fail> {
     let event = &source["event"];
     let object = document(ctx, event, None);
     draft(source, ctx, VIEWED, object, None, position(&event["new"]))
 }
 
-fn textbook_chapter(ctx: &Ctx<'_>, source: &Value) -> Result<Draft, Fail> {
+fn textbook_chapter(ctx: &Ctx<'_>, source: &Value) -> Result<Draft<'static>, Fail> {
     let event = &source["event"];
     let object = document(
         ctx,
@@ -134,7 +146,7 @@ fn textbook_chapter(ctx: &Ctx<'_>, source: &Value) -> Result<Draft, Fail> {
     draft(source, ctx, VIEWED, object, None, None)
 }
 
-fn textbook_zoom(ctx: &Ctx<'_>, source: &Value) -> Result<Draft, Fail> {
+fn textbook_zoom(ctx: &Ctx<'_>, source: &Value) -> Result<Draft<'static>, Fail> {
     let event = &source["event"];
     // Always text (`"1.5"`, `"page-fit"`, `"in"`): one extension with one JSON type, so stores
     // that type fields on first sight (Elasticsearch's dynamic mapping) take every zoom.
@@ -153,7 +165,7 @@ fn textbook_zoom(ctx: &Ctx<'_>, source: &Value) -> Result<Draft, Fail> {
     )
 }
 
-fn textbook_search(ctx: &Ctx<'_>, source: &Value) -> Result<Draft, Fail> {
+fn textbook_search(ctx: &Ctx<'_>, source: &Value) -> Result<Draft<'static>, Fail> {
     let event = &source["event"];
     let object = document(ctx, event, None);
     let query = text(event, "/query");

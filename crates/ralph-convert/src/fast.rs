@@ -23,6 +23,7 @@ use crate::ralph::{
 use crate::statement::{
     self, COURSE_TYPE, PAGE_TYPE, REGISTERED, TERMINATED, UNREGISTERED, VIDEO_TYPE, VIEWED,
 };
+use crate::tree::kept;
 use crate::{Converter, Slim, iri, uuid_v5};
 
 /// The statement of `raw_line` (decoded as `slim`) when it is one of Ralph's nine conversions
@@ -112,16 +113,6 @@ impl<'a> Input<'_, 'a> {
     }
 }
 
-/// `value` unless Ralph drops it (`null`, `""`, `{}`).
-fn kept<'n, 'a>(value: Option<&'n Node<'a>>) -> Option<&'n Node<'a>> {
-    value.filter(|v| match v {
-        Node::Null => false,
-        Node::String(s) => !s.is_empty(),
-        Node::Object(o) => !o.is_empty(),
-        _ => true,
-    })
-}
-
 /// A required string; `None` (the general path reports it) for anything else.
 fn string<'n>(value: Option<&'n Node<'_>>) -> Option<&'n str> {
     match value? {
@@ -136,7 +127,7 @@ fn non_negative(value: Option<&Node<'_>>) -> Option<Option<f64>> {
     let Some(value) = kept(value) else {
         return Some(None);
     };
-    let f = formats::float(&value.to_value()).ok()?;
+    let f = crate::tree::float(value).ok()?;
     (f >= 0.0).then_some(Some(f))
 }
 
@@ -150,9 +141,8 @@ struct Out<'c> {
 impl<'c> Out<'c> {
     /// The statement's `id` and `actor`, up to the verb id; the timestamp is kept for the end.
     fn start(converter: &'c Converter, raw_line: &str, input: &Input<'_, '_>) -> Option<Self> {
-        let user_id = input.context("user_id").map(Node::to_value);
-        let name = statement::actor_name(user_id.as_ref());
-        let time = parse(input.slim.time)?.map(|t| t.to_value());
+        let name = statement::actor_name(input.context("user_id"));
+        let time = parse(input.slim.time)?;
         let timestamp = statement::timestamp(time.as_ref()).ok()?;
         let mut buf = Vec::with_capacity(1024);
         buf.extend_from_slice(br#"{"id":""#);

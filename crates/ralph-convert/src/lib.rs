@@ -45,12 +45,14 @@ mod fast;
 mod iri;
 mod ralph;
 mod statement;
+mod tree;
 mod vocab;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use ralph_models::edx::{self, EdxError};
+use ralph_models::edx::{self, EdxError, EventModel};
+use ralph_models::json::Node;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -178,10 +180,10 @@ pub fn conversions() -> &'static [Conversion] {
 }
 
 /// The edX event name of a decoded event: `event_type`, else `name`.
-fn event_name(event: &Value) -> Option<&str> {
+fn event_name<'n>(event: &'n Node<'_>) -> Option<&'n str> {
     match event.get("event_type") {
         Some(event_type) => event_type.as_str(),
-        None => event.get("name").and_then(Value::as_str),
+        None => event.get("name").and_then(Node::as_str),
     }
 }
 
@@ -315,20 +317,38 @@ impl Converter {
                 && let Ok(model) = edx::select(&event)
                 && ralph::has_conversion(model.name())
             {
-                let statement = self.convert_value(&event, raw_line)?;
-                return Ok(edx::json::to_string(&statement));
+                let root = Node::from_value(&event);
+                return self.to_text(&root, Some(&event), Ok(model), raw_line);
             }
+        }
+        // The event as a borrowed tree, when its model is known from its strings; anything else
+        // (invalid JSON, an unknown event) from a `Value`, which reports it.
+        if let Ok(root) = Node::from_str(raw_line)
+            && let Some(model) = select(&root)
+        {
+            return self.to_text(&root, None, Ok(model), raw_line);
         }
         let event: Value =
             serde_json::from_str(raw_line).map_err(|e| ConvertError::InvalidJson(e.to_string()))?;
-        let statements = self.convert_value_all(&event, raw_line)?;
+        let root = Node::from_value(&event);
+        self.to_text(&root, Some(&event), edx::select(&event), raw_line)
+    }
+
+    /// The statements of an event as compact JSON, one a line.
+    fn to_text(
+        &self,
+        root: &Node<'_>,
+        event: Option<&Value>,
+        selected: Result<EventModel, EdxError>,
+        raw_line: &str,
+    ) -> Result<String, ConvertError> {
         let mut out = String::new();
-        for (i, statement) in statements.iter().enumerate() {
-            if i > 0 {
+        self.convert_tree(root, event, selected, raw_line, |statement| {
+            if !out.is_empty() {
                 out.push('\n');
             }
             out.push_str(&edx::json::to_string(statement));
-        }
+        })?;
         Ok(out)
     }
 
@@ -350,7 +370,31 @@ impl Converter {
         event: &Value,
         raw_line: &str,
     ) -> Result<Vec<Value>, ConvertError> {
-        let selected = edx::select(event);
+        let root = Node::from_value(event);
+        let mut statements = Vec::with_capacity(1);
+        self.convert_tree(
+            &root,
+            Some(event),
+            edx::select(event),
+            raw_line,
+            |statement| {
+                statements.push(statement.to_value());
+            },
+        )?;
+        Ok(statements)
+    }
+
+    /// Converts the event `root` (also decoded as `event` when the caller has it; the
+    /// conversions beyond Ralph's that validate their source need it) of model `selected`,
+    /// handing each statement to `emit`.
+    fn convert_tree(
+        &self,
+        root: &Node<'_>,
+        event: Option<&Value>,
+        selected: Result<EventModel, EdxError>,
+        raw_line: &str,
+        mut emit: impl FnMut(&Node<'_>),
+    ) -> Result<(), ConvertError> {
         let id = uuid_v5(&self.namespace, &[raw_line.as_bytes()]).to_string();
         let ctx = statement::Ctx {
             id,
@@ -362,13 +406,16 @@ impl Converter {
         let erb = if ralph_model {
             None
         } else {
-            event_name(event).and_then(erb::converter)
+            event_name(root).and_then(erb::converter)
         };
+        // An event given as a JSON string holding an object: that object, read by the ERB
+        // conversions.
+        let payload = erb.and_then(|_| erb::parse_payload(root));
         let (name, draft) = match selected {
             // Ralph's nine: byte-compatible with Ralph 5.1.
             Ok(model) if ralph_model => {
                 let name = model.name();
-                let draft = ralph::convert(name, &ctx, event)
+                let draft = ralph::convert(name, &ctx, root)
                     .unwrap_or_else(|| unreachable_conversion(name))
                     .map_err(|err| conversion_error(name, err))?;
                 (name, draft)
@@ -378,7 +425,7 @@ impl Converter {
                 let Some((name, convert)) = erb else {
                     unreachable!("checked by the guard")
                 };
-                let ev = erb::Ev::new(event, name);
+                let ev = erb::Ev::new(root, payload.as_ref(), name);
                 let draft = convert(&ctx, &ev).map_err(|err| conversion_error(name, err))?;
                 (name, draft)
             }
@@ -386,6 +433,14 @@ impl Converter {
                 let name = model.name();
                 let Some(convert) = extra::converter(name) else {
                     return Err(ConvertError::MissingConversion { model: name });
+                };
+                let decoded;
+                let event = match event {
+                    Some(event) => event,
+                    None => {
+                        decoded = root.to_value();
+                        &decoded
+                    }
                 };
                 let source = model.validate(event).map_err(|err| match err {
                     EdxError::Invalid { path, reason, .. } => ConvertError::Conversion {
@@ -419,17 +474,37 @@ impl Converter {
         }
         let mut draft = draft;
         let children = std::mem::take(&mut draft.children);
-        let mut statements = Vec::with_capacity(1 + children.len());
-        statements.push(statement::finish(&ctx, draft).map_err(fail)?);
+        let first = statement::finish(&ctx, draft).map_err(fail)?;
+        let mut rest = Vec::with_capacity(children.len());
         for (key, child) in children {
             let child_ctx = statement::Ctx {
                 id: uuid_v5(&self.namespace, &[raw_line.as_bytes(), key.as_bytes()]).to_string(),
                 ..ctx
             };
-            statements.push(statement::finish(&child_ctx, child).map_err(fail)?);
+            rest.push(statement::finish(&child_ctx, child).map_err(fail)?);
         }
-        Ok(statements)
+        emit(&first);
+        for statement in &rest {
+            emit(statement);
+        }
+        Ok(())
     }
+}
+
+/// The model of `root` from its `event_source`, `event_type` and `context.path` strings; `None`
+/// when they are not all strings (or absent, for the path) or no model matches.
+fn select(root: &Node<'_>) -> Option<EventModel> {
+    let (Some(Node::String(source)), Some(Node::String(event_type))) =
+        (root.get("event_source"), root.get("event_type"))
+    else {
+        return None;
+    };
+    let path = match root.get("context").and_then(|c| c.get("path")) {
+        None | Some(Node::Null) => None,
+        Some(Node::String(path)) => Some(path.as_ref()),
+        Some(_) => return None,
+    };
+    edx::select_strs(source, event_type, path)
 }
 
 fn conversion_error(model: &'static str, (path, reason): (String, String)) -> ConvertError {
@@ -441,7 +516,7 @@ fn conversion_error(model: &'static str, (path, reason): (String, String)) -> Co
 }
 
 /// `ralph::has_conversion` and `ralph::convert` agree on the nine models.
-fn unreachable_conversion(name: &str) -> Result<statement::Draft, statement::Fail> {
+fn unreachable_conversion(name: &str) -> Result<statement::Draft<'static>, statement::Fail> {
     Err((String::new(), format!("no Ralph conversion for `{name}`")))
 }
 

@@ -7,12 +7,13 @@
 use std::borrow::Cow;
 
 use ralph_models::edx::formats;
-use serde_json::{Map, Value, json};
+use ralph_models::json::{Node, Object};
 
 use crate::statement::{
     self, COURSE_TYPE, Ctx, Draft, Fail, INITIALIZED, PAGE_TYPE, PAUSED, PLAYED, REGISTERED,
-    SEEKED, TERMINATED, UNREGISTERED, VIDEO_TYPE, VIEWED, fail, kept,
+    SEEKED, TERMINATED, UNREGISTERED, VIDEO_TYPE, VIEWED, fail,
 };
+use crate::tree::{kept, node};
 
 pub(crate) const SESSION_ID: &str = "https://w3id.org/xapi/video/extensions/session-id";
 pub(crate) const LENGTH: &str = "https://w3id.org/xapi/video/extensions/length";
@@ -28,15 +29,15 @@ pub(crate) const LMS_PROFILE: &str = "https://w3id.org/xapi/lms";
 
 /// The raw event, with a JSON-string `event` field parsed.
 struct Raw<'a> {
-    root: &'a Value,
-    event: Option<Cow<'a, Value>>,
+    root: &'a Node<'a>,
+    event: Option<Cow<'a, Node<'a>>>,
 }
 
 impl<'a> Raw<'a> {
-    fn new(root: &'a Value) -> Self {
+    fn new(root: &'a Node<'a>) -> Self {
         let event = root.get("event").map(|event| match event {
-            Value::String(s) => match serde_json::from_str::<Value>(s) {
-                Ok(parsed @ Value::Object(_)) => Cow::Owned(parsed),
+            Node::String(s) => match Node::from_str(s) {
+                Ok(parsed @ Node::Object(_)) => Cow::Owned(parsed),
                 _ => Cow::Borrowed(event),
             },
             other => Cow::Borrowed(other),
@@ -45,15 +46,15 @@ impl<'a> Raw<'a> {
     }
 
     /// A top-level or nested value, `None` when absent (Ralph's `get_dict_value_from_path`).
-    fn get(&self, path: &[&str]) -> Option<&Value> {
+    fn get(&self, path: &[&str]) -> Option<&Node<'a>> {
         let (first, rest) = path.split_first()?;
         let mut value = if *first == "event" {
             self.event.as_deref()?
         } else {
-            self.root.get(*first)?
+            self.root.get(first)?
         };
         for key in rest {
-            value = value.get(*key)?;
+            value = value.get(key)?;
         }
         Some(value)
     }
@@ -61,7 +62,7 @@ impl<'a> Raw<'a> {
     /// A string value that must be present (Ralph fails concatenating anything else).
     fn str(&self, path: &[&str]) -> Result<&str, Fail> {
         match self.get(path) {
-            Some(Value::String(s)) => Ok(s),
+            Some(Node::String(s)) => Ok(s),
             Some(other) => fail(path.join("."), format!("expected a string, got {other}")),
             None => fail(path.join("."), "field required"),
         }
@@ -91,7 +92,11 @@ pub(crate) fn has_conversion(model: &str) -> bool {
 }
 
 /// Runs the Ralph conversion of `model`, or returns `None` when Ralph has none.
-pub(crate) fn convert(model: &str, ctx: &Ctx<'_>, event: &Value) -> Option<Result<Draft, Fail>> {
+pub(crate) fn convert<'a>(
+    model: &str,
+    ctx: &Ctx<'_>,
+    event: &'a Node<'a>,
+) -> Option<Result<Draft<'a>, Fail>> {
     let raw = Raw::new(event);
     let result = match model {
         "Server" => server(ctx, &raw),
@@ -108,13 +113,13 @@ pub(crate) fn convert(model: &str, ctx: &Ctx<'_>, event: &Value) -> Option<Resul
     Some(result)
 }
 
-fn server(ctx: &Ctx<'_>, raw: &Raw<'_>) -> Result<Draft, Fail> {
+fn server<'a>(ctx: &Ctx<'_>, raw: &Raw<'a>) -> Result<Draft<'a>, Fail> {
     let (actor_name, timestamp) = raw.common(ctx)?;
     let event_type = raw.str(&["event_type"])?;
     Ok(Draft {
         actor_name,
         verb: VIEWED,
-        object: json!({
+        object: node!({
             "id": format!("{}{event_type}", ctx.platform_base),
             "definition": {"type": PAGE_TYPE},
         }),
@@ -125,18 +130,18 @@ fn server(ctx: &Ctx<'_>, raw: &Raw<'_>) -> Result<Draft, Fail> {
     })
 }
 
-fn page_close(ctx: &Ctx<'_>, raw: &Raw<'_>) -> Result<Draft, Fail> {
+fn page_close<'a>(ctx: &Ctx<'_>, raw: &Raw<'a>) -> Result<Draft<'a>, Fail> {
     let (actor_name, timestamp) = raw.common(ctx)?;
     let Some(page) = kept(raw.get(&["page"])) else {
         return fail("object.id", "field required");
     };
-    let Value::String(page) = page else {
+    let Node::String(page) = page else {
         return fail("object.id", format!("expected an IRI string, got {page}"));
     };
     Ok(Draft {
         actor_name,
         verb: TERMINATED,
-        object: json!({"id": page, "definition": {"type": PAGE_TYPE}}),
+        object: node!({"id": page.clone(), "definition": {"type": PAGE_TYPE}}),
         result: None,
         context: None,
         timestamp,
@@ -168,62 +173,61 @@ impl Video {
 }
 
 /// A required non-negative float of a video extension, from the raw event.
-fn non_negative(raw: &Raw<'_>, path: &[&str], dest: &str) -> Result<Option<Value>, Fail> {
+fn non_negative(raw: &Raw<'_>, path: &[&str], dest: &str) -> Result<Option<f64>, Fail> {
     let Some(value) = kept(raw.get(path)) else {
         return Ok(None);
     };
-    let f = formats::float(value).map_err(|reason| (dest.to_owned(), reason))?;
+    let f = crate::tree::float(value).map_err(|reason| (dest.to_owned(), reason))?;
     if f < 0.0 || f.is_nan() {
         return fail(dest, "expected a number greater than or equal to 0");
     }
-    Ok(Some(
-        serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
-    ))
+    Ok(Some(f))
 }
 
-fn video(ctx: &Ctx<'_>, raw: &Raw<'_>, kind: Video) -> Result<Draft, Fail> {
+fn video<'a>(ctx: &Ctx<'_>, raw: &Raw<'a>, kind: Video) -> Result<Draft<'a>, Fail> {
     let (actor_name, timestamp) = raw.common(ctx)?;
     let course_id = raw.str(&["context", "course_id"])?;
     let block = raw.str(&["event", "id"])?;
-    let object = json!({
+    let object = node!({
         "id": format!(
             "{}/xblock/block-v1:{course_id}-course-v1:+type@video+block@{block}",
             ctx.platform_base
         ),
-        "definition": {"name": {"en-US": block}, "type": VIDEO_TYPE},
+        "definition": {"name": {"en-US": block.to_owned()}, "type": VIDEO_TYPE},
     });
 
     let ext_path = |key: &str| format!("context.extensions.{key}");
     let session = match kept(raw.get(&["session"])) {
-        Some(session) => {
-            Some(formats::uuid(session).map_err(|reason| (ext_path(SESSION_ID), reason))?)
-        }
+        Some(session) => Some(
+            formats::uuid(&session.to_value()).map_err(|reason| (ext_path(SESSION_ID), reason))?,
+        ),
         None => None,
     };
-    let mut extensions = Map::new();
+    let mut extensions = Object::new();
     if let Some(session) = &session {
-        extensions.insert(SESSION_ID.to_owned(), Value::String(session.clone()));
+        extensions.insert(SESSION_ID, session.clone());
     }
     if matches!(kind, Video::Load | Video::Pause | Video::Stop) {
         // These profiles require the extensions object, and a session id in it.
         if session.is_none() {
             return fail(ext_path(SESSION_ID), "field required");
         }
-        extensions.insert(LENGTH.to_owned(), json!(0.0));
+        extensions.insert(LENGTH, 0.0);
     }
     if kind == Video::Load
         && let Some(agent) = kept(raw.get(&["agent"]))
     {
-        let agent = formats::string(agent).map_err(|reason| (ext_path(USER_AGENT), reason))?;
-        extensions.insert(USER_AGENT.to_owned(), Value::String(agent));
+        let agent =
+            formats::string(&agent.to_value()).map_err(|reason| (ext_path(USER_AGENT), reason))?;
+        extensions.insert(USER_AGENT, agent);
     }
-    let mut context = Map::new();
+    let mut context = Object::new();
     context.insert(
-        "contextActivities".to_owned(),
-        json!({"category": statement::profile_category(VIDEO_PROFILE)}),
+        "contextActivities",
+        node!({"category": statement::profile_category(VIDEO_PROFILE)}),
     );
     if !extensions.is_empty() {
-        context.insert("extensions".to_owned(), Value::Object(extensions));
+        context.insert("extensions", extensions);
     }
 
     let result_path = |key: &str| format!("result.extensions.{key}");
@@ -234,19 +238,19 @@ fn video(ctx: &Ctx<'_>, raw: &Raw<'_>, kind: Video) -> Result<Draft, Fail> {
             else {
                 return fail("result", "field required");
             };
-            let mut ext = Map::new();
-            ext.insert(TIME.to_owned(), time);
+            let mut ext = Object::new();
+            ext.insert(TIME, time);
             if kind == Video::Stop {
-                ext.insert(PROGRESS.to_owned(), json!(0.0));
+                ext.insert(PROGRESS, 0.0);
             }
-            Some(json!({"extensions": ext}))
+            Some(node!({"extensions": ext}))
         }
         Video::Seek => {
             let from = non_negative(raw, &["event", "old_time"], &result_path(TIME_FROM))?;
             let to = non_negative(raw, &["event", "new_time"], &result_path(TIME_TO))?;
             match (from, to) {
                 (Some(from), Some(to)) => {
-                    Some(json!({"extensions": {TIME_FROM: from, TIME_TO: to}}))
+                    Some(node!({"extensions": {TIME_FROM: from, TIME_TO: to}}))
                 }
                 (None, None) => return fail("result", "field required"),
                 (None, _) => return fail(result_path(TIME_FROM), "field required"),
@@ -260,13 +264,13 @@ fn video(ctx: &Ctx<'_>, raw: &Raw<'_>, kind: Video) -> Result<Draft, Fail> {
         verb,
         object,
         result,
-        context: Some(Value::Object(context)),
+        context: Some(Node::Object(context)),
         timestamp,
         children: Vec::new(),
     })
 }
 
-fn enrollment(ctx: &Ctx<'_>, raw: &Raw<'_>, verb: &'static str) -> Result<Draft, Fail> {
+fn enrollment<'a>(ctx: &Ctx<'_>, raw: &Raw<'a>, verb: &'static str) -> Result<Draft<'a>, Fail> {
     let (actor_name, timestamp) = raw.common(ctx)?;
     let course_id = raw.str(&["event", "course_id"])?;
     if timestamp.is_none() {
@@ -275,12 +279,12 @@ fn enrollment(ctx: &Ctx<'_>, raw: &Raw<'_>, verb: &'static str) -> Result<Draft,
     Ok(Draft {
         actor_name,
         verb,
-        object: json!({
+        object: node!({
             "id": format!("{}/courses/{}/info", ctx.platform_base, course_id.trim_matches('/')),
             "definition": {"type": COURSE_TYPE},
         }),
         result: None,
-        context: Some(json!({
+        context: Some(node!({
             "contextActivities": {"category": statement::profile_category(LMS_PROFILE)}
         })),
         timestamp,

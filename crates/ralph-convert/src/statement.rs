@@ -1,11 +1,14 @@
 //! Statement assembly shared by every conversion, and the table of conversions.
 
 use ralph_models::edx::formats;
-use serde_json::{Map, Value, json};
+use ralph_models::json::{Node, Object};
 
 use crate::iri::is_iri;
+use crate::tree::{is_truthy, kept, node, python_str};
 use crate::vocab::*;
 use crate::{ActorId, Conversion};
+
+pub(crate) use crate::tree::is_dropped;
 
 /// A conversion failure: JSON path and reason.
 pub(crate) type Fail = (String, String);
@@ -31,18 +34,18 @@ impl Ctx<'_> {
     /// `anonymous` for an anonymous learner.
     pub(crate) fn actor_name(
         &self,
-        user_id: Option<&Value>,
-        username: Option<&Value>,
+        user_id: Option<&Node<'_>>,
+        username: Option<&Node<'_>>,
     ) -> Result<String, Fail> {
         match self.actor {
             ActorId::UserId => Ok(actor_name(user_id)),
             ActorId::Username => Ok(match username {
-                Some(Value::String(name)) if !name.is_empty() => name.clone(),
+                Some(Node::String(name)) if !name.is_empty() => name.as_ref().to_owned(),
                 _ => "anonymous".to_owned(),
             }),
             ActorId::AnonymousIds(ids) => match user_id {
-                Some(v) if formats::is_truthy(v) => {
-                    let id = formats::python_str(v);
+                Some(v) if is_truthy(v) => {
+                    let id = python_str(v);
                     match ids.get(&id) {
                         Some(anonymous) => Ok(anonymous.clone()),
                         None => fail(
@@ -57,67 +60,53 @@ impl Ctx<'_> {
     }
 }
 
-/// The parts of a statement a conversion builds; [`finish`] adds the rest.
-pub(crate) struct Draft {
+/// The parts of a statement a conversion builds; [`finish`] adds the rest. Its values may borrow
+/// from the event (`'a`).
+pub(crate) struct Draft<'a> {
     pub(crate) actor_name: String,
     pub(crate) verb: &'static str,
-    pub(crate) object: Value,
-    pub(crate) result: Option<Value>,
-    pub(crate) context: Option<Value>,
+    pub(crate) object: Node<'a>,
+    pub(crate) result: Option<Node<'a>>,
+    pub(crate) context: Option<Node<'a>>,
     pub(crate) timestamp: Option<String>,
     /// Further statements made from the same event (the questions of a multi-question
     /// `problem_check`), each with the key its id is derived from.
-    pub(crate) children: Vec<(String, Draft)>,
-}
-
-/// Ralph drops a converted value that is `None`, `""` or `{}`.
-pub(crate) fn is_dropped(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::String(s) => s.is_empty(),
-        Value::Object(o) => o.is_empty(),
-        _ => false,
-    }
-}
-
-/// `value` unless Ralph would drop it.
-pub(crate) fn kept(value: Option<&Value>) -> Option<&Value> {
-    value.filter(|v| !is_dropped(v))
+    pub(crate) children: Vec<(String, Draft<'a>)>,
 }
 
 /// The account name: `str(context.user_id)`, or `anonymous` when it is falsy.
-pub(crate) fn actor_name(user_id: Option<&Value>) -> String {
+pub(crate) fn actor_name(user_id: Option<&Node<'_>>) -> String {
     match user_id {
-        Some(v) if formats::is_truthy(v) => formats::python_str(v),
+        Some(v) if is_truthy(v) => python_str(v),
         _ => "anonymous".to_owned(),
     }
 }
 
 /// The statement timestamp from the event's `time`, as pydantic writes datetimes.
-pub(crate) fn timestamp(time: Option<&Value>) -> Result<Option<String>, Fail> {
+pub(crate) fn timestamp(time: Option<&Node<'_>>) -> Result<Option<String>, Fail> {
     match kept(time) {
         None => Ok(None),
-        Some(time) => formats::datetime(time)
+        Some(time) => formats::datetime(&time.to_value())
             .map(Some)
             .map_err(|reason| ("timestamp".to_owned(), reason)),
     }
 }
 
 /// A profile category activity (`https://w3id.org/xapi/video`, `.../lms`).
-pub(crate) fn profile_category(id: &str) -> Value {
-    json!([{"id": id, "definition": {"type": "http://adlnet.gov/expapi/activities/profile"}}])
+pub(crate) fn profile_category(id: &'static str) -> Node<'static> {
+    node!([{"id": id, "definition": {"type": "http://adlnet.gov/expapi/activities/profile"}}])
 }
 
 /// Checks the rules of Ralph's base xAPI statement that conversions can break: IRIs and no
 /// empty values outside extensions. `path` holds borrowed keys; it is joined only on failure.
-fn check<'a>(value: &'a Value, path: &mut Vec<&'a str>) -> Result<(), Fail> {
+fn check<'n>(value: &'n Node<'_>, path: &mut Vec<&'n str>) -> Result<(), Fail> {
     match value {
-        Value::Object(map) => {
+        Node::Object(map) => {
             for (key, item) in map {
                 path.push(key);
                 if key == "extensions" {
                     // Extension keys are IRIs; their values may be anything.
-                    if let Value::Object(ext) = item
+                    if let Node::Object(ext) = item
                         && let Some(k) = ext.keys().find(|k| !is_iri(k))
                     {
                         return fail(path.join("."), format!("`{k}` is not a valid IRI"));
@@ -131,10 +120,10 @@ fn check<'a>(value: &'a Value, path: &mut Vec<&'a str>) -> Result<(), Fail> {
                     }
                     // The statement's own `id` and that of a statement reference are UUIDs;
                     // every other `id` is an IRI.
-                    if matches!(key.as_str(), "id" | "homePage" | "type")
+                    if matches!(key, "id" | "homePage" | "type")
                         && path.len() > 1
                         && path[..] != ["context", "statement", "id"]
-                        && let Value::String(s) = item
+                        && let Node::String(s) = item
                         && !is_iri(s)
                     {
                         return fail(path.join("."), format!("`{s}` is not a valid IRI"));
@@ -145,7 +134,7 @@ fn check<'a>(value: &'a Value, path: &mut Vec<&'a str>) -> Result<(), Fail> {
             }
             Ok(())
         }
-        Value::Array(items) => {
+        Node::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 // A leading empty segment: an item's `id` is not the statement's own.
                 if let Err((inner, reason)) = check(item, &mut vec![""]) {
@@ -166,29 +155,29 @@ fn check<'a>(value: &'a Value, path: &mut Vec<&'a str>) -> Result<(), Fail> {
 }
 
 /// Assembles the statement in Ralph's field order and checks it.
-pub(crate) fn finish(ctx: &Ctx<'_>, draft: Draft) -> Result<Value, Fail> {
-    let mut statement = Map::new();
-    statement.insert("id".to_owned(), Value::String(ctx.id.clone()));
+pub(crate) fn finish<'a>(ctx: &Ctx<'_>, draft: Draft<'a>) -> Result<Node<'a>, Fail> {
+    let mut statement = Object::new();
+    statement.insert("id", ctx.id.clone());
     statement.insert(
-        "actor".to_owned(),
-        json!({
-            "account": {"homePage": ctx.platform_url, "name": draft.actor_name},
+        "actor",
+        node!({
+            "account": {"homePage": ctx.platform_url.to_owned(), "name": draft.actor_name},
             "objectType": "Agent",
         }),
     );
-    statement.insert("verb".to_owned(), json!({"id": draft.verb}));
-    statement.insert("object".to_owned(), draft.object);
+    statement.insert("verb", node!({"id": draft.verb}));
+    statement.insert("object", draft.object);
     if let Some(result) = draft.result {
-        statement.insert("result".to_owned(), result);
+        statement.insert("result", result);
     }
     if let Some(context) = draft.context {
-        statement.insert("context".to_owned(), context);
+        statement.insert("context", context);
     }
     if let Some(timestamp) = draft.timestamp {
-        statement.insert("timestamp".to_owned(), Value::String(timestamp));
+        statement.insert("timestamp", timestamp);
     }
-    statement.insert("version".to_owned(), Value::String("1.0.0".to_owned()));
-    let statement = Value::Object(statement);
+    statement.insert("version", "1.0.0");
+    let statement = Node::Object(statement);
     check(&statement, &mut Vec::new())?;
     Ok(statement)
 }

@@ -81,6 +81,24 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// The same tree owning all its strings, free of the text it was read from.
+    #[must_use]
+    pub fn into_owned(self) -> Node<'static> {
+        match self {
+            Node::Null => Node::Null,
+            Node::Bool(b) => Node::Bool(b),
+            Node::Number(n) => Node::Number(n),
+            Node::String(s) => Node::String(Cow::Owned(s.into_owned())),
+            Node::Array(list) => Node::Array(list.into_iter().map(Node::into_owned).collect()),
+            Node::Object(Object(members)) => Node::Object(Object(
+                members
+                    .into_iter()
+                    .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
+                    .collect(),
+            )),
+        }
+    }
+
     /// The same JSON as a `serde_json::Value`.
     #[must_use]
     pub fn to_value(&self) -> serde_json::Value {
@@ -105,11 +123,52 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// The member `key` of an object, to change it.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node<'a>> {
+        match self {
+            Node::Object(object) => object.get_mut(key),
+            _ => None,
+        }
+    }
+
     /// The text of a string.
     #[must_use]
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Node::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value of a number as a float.
+    #[must_use]
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Node::Number(n) => n.as_f64(),
+            _ => None,
+        }
+    }
+
+    /// Whether the value is a number.
+    #[must_use]
+    pub fn is_number(&self) -> bool {
+        matches!(self, Node::Number(_))
+    }
+
+    /// The value of a boolean.
+    #[must_use]
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Node::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The value of a number that is an integer in `i64`'s range.
+    #[must_use]
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Node::Number(n) => n.as_i64(),
             _ => None,
         }
     }
@@ -170,6 +229,11 @@ impl<'a> Object<'a> {
     /// The keys, in input order.
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> {
         self.0.iter().map(|(k, _)| k.as_ref())
+    }
+
+    /// The values, in input order.
+    pub fn values(&self) -> impl ExactSizeIterator<Item = &Node<'a>> {
+        self.0.iter().map(|(_, v)| v)
     }
 
     /// The members, in input order.
@@ -315,6 +379,19 @@ impl<'a> From<i64> for Node<'a> {
     }
 }
 
+impl<'a> From<i32> for Node<'a> {
+    fn from(n: i32) -> Self {
+        Node::Number(n.into())
+    }
+}
+
+/// A copy (strings borrowed from the input stay borrowed).
+impl<'a> From<&Node<'a>> for Node<'a> {
+    fn from(node: &Node<'a>) -> Self {
+        node.clone()
+    }
+}
+
 impl<'a> From<u64> for Node<'a> {
     fn from(n: u64) -> Self {
         Node::Number(n.into())
@@ -336,6 +413,14 @@ impl<'a> From<Object<'a>> for Node<'a> {
 impl<'a> From<Vec<Node<'a>>> for Node<'a> {
     fn from(items: Vec<Node<'a>>) -> Self {
         Node::Array(items)
+    }
+}
+
+/// Compact JSON, as `serde_json::Value` displays it.
+impl fmt::Display for Node<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = serde_json::to_string(self).map_err(|_| fmt::Error)?;
+        f.write_str(&text)
     }
 }
 
@@ -483,7 +568,9 @@ mod tests {
             serde_json::to_string(&value).expect("serialisable")
         );
         assert_eq!(Node::from_value(&value), node);
-        // Written as serde_json writes the value.
+        assert_eq!(node.clone().into_owned(), node);
+        // Written and displayed as serde_json writes the value.
+        assert_eq!(node.to_string(), value.to_string());
         assert_eq!(
             serde_json::to_string(&node).expect("serialisable"),
             serde_json::to_string(&value).expect("serialisable")

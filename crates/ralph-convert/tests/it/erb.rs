@@ -222,6 +222,8 @@ fn mutations() -> [Value; 5] {
 
 #[test]
 fn mutated_events_never_panic_and_produce_only_valid_statements() {
+    use ralph_models::edx::json as edx_json;
+
     // ERB's video `interacted` shapes: valid closed-caption statements only with a time and a
     // caption language, which these events may lack (see docs/conversions.md).
     let unmodelled = [
@@ -257,6 +259,13 @@ fn mutated_events_never_panic_and_produce_only_valid_statements() {
                     None => e[top.as_str()] = value,
                     Some(inner) => e[top.as_str()][inner.as_str()] = value,
                 }
+                // The line read as a borrowed tree and the decoded `Value` give the same.
+                let line = format!("{e}\n");
+                let from_value = converter().convert_value_all(&e, &line).map(|all| {
+                    let texts: Vec<String> = all.iter().map(edx_json::to_string).collect();
+                    texts.join("\n")
+                });
+                assert_eq!(convert(&e), from_value, "{source} {top}.{inner:?}");
                 match convert(&e) {
                     Ok(out) => {
                         converted += 1;
