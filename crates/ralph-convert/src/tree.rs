@@ -28,16 +28,17 @@ macro_rules! node {
     (@member $object:ident $key:tt ($($value:tt)*) $next:tt $($rest:tt)*) => {
         $crate::tree::node!(@member $object $key ($($value)* $next) $($rest)*)
     };
-    (@items $items:ident ()) => {};
-    (@items $items:ident ($($value:tt)+) , $($rest:tt)*) => {
-        $items.push($crate::tree::node!($($value)+));
-        $crate::tree::node!(@items $items () $($rest)*);
+    (@items [$($done:expr,)*] ()) => {
+        ::std::vec![$($done),*]
     };
-    (@items $items:ident ($($value:tt)+)) => {
-        $items.push($crate::tree::node!($($value)+));
+    (@items [$($done:expr,)*] ($($value:tt)+) , $($rest:tt)*) => {
+        $crate::tree::node!(@items [$($done,)* $crate::tree::node!($($value)+),] () $($rest)*)
     };
-    (@items $items:ident ($($value:tt)*) $next:tt $($rest:tt)*) => {
-        $crate::tree::node!(@items $items ($($value)* $next) $($rest)*)
+    (@items [$($done:expr,)*] ($($value:tt)+)) => {
+        $crate::tree::node!(@items [$($done,)* $crate::tree::node!($($value)+),] ())
+    };
+    (@items [$($done:expr,)*] ($($value:tt)*) $next:tt $($rest:tt)*) => {
+        $crate::tree::node!(@items [$($done,)*] ($($value)* $next) $($rest)*)
     };
     (null) => {
         ::ralph_models::json::Node::Null
@@ -48,12 +49,9 @@ macro_rules! node {
         $crate::tree::node!(@members object $($body)*);
         ::ralph_models::json::Node::Object(object)
     }};
-    ([ $($body:tt)* ]) => {{
-        #[allow(unused_mut, clippy::vec_init_then_push)]
-        let mut items = ::std::vec::Vec::new();
-        $crate::tree::node!(@items items () $($body)*);
-        ::ralph_models::json::Node::Array(items)
-    }};
+    ([ $($body:tt)* ]) => {
+        ::ralph_models::json::Node::Array($crate::tree::node!(@items [] () $($body)*))
+    };
     ($value:expr) => {
         ::ralph_models::json::Node::from($value)
     };
