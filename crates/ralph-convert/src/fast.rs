@@ -1,8 +1,8 @@
 //! Ralph's nine conversions written straight to JSON text.
 //!
-//! The general path decodes the event into a `serde_json::Value`, builds the statement as
-//! another `Value`, checks it and serialises it. For Ralph's nine conversions, the bulk of real
-//! tracking logs, this module reads the event as a borrowed [`Node`] tree and writes the
+//! The general path decodes the whole event into a borrowed [`Node`] tree, builds the statement
+//! as another tree, checks all of it and serialises it. For Ralph's nine conversions, the bulk
+//! of real tracking logs, this module decodes only the fields they read and writes the
 //! statement's text directly, checking only the parts taken from the event (the rest is
 //! constant and valid).
 //!
@@ -351,7 +351,7 @@ mod tests {
         Converter::new(namespace, "https://lms.example.org/")
     }
 
-    /// The general path's answer: the whole event decoded, the statement built as a `Value`.
+    /// The general path's answer: the whole event decoded, the statement built as a tree.
     fn general(converter: &Converter, line: &str) -> Result<String, crate::ConvertError> {
         let event: Value = serde_json::from_str(line).expect("JSON");
         converter
