@@ -31,6 +31,7 @@
 //! ```
 
 mod backend;
+mod checkpoint;
 mod documents;
 mod privacy;
 mod settings;
