@@ -360,25 +360,122 @@ fn decode(body: &str) -> Result<Value> {
         .map_err(|e| Error::backend(format!("sqlite: stored statement is not JSON: {e}")))
 }
 
+/// What a statement's row and its index rows hold, computed before the write transaction.
+pub(crate) struct Row {
+    id: String,
+    /// `stored` in microseconds; `None` (statements written as data) takes the insert time.
+    stored_us: Option<i64>,
+    verb: Option<String>,
+    registration: Option<String>,
+    authority: Option<String>,
+    voids: Option<String>,
+    reference: Option<String>,
+    body: String,
+    agents: Vec<(String, bool)>,
+    activities: Vec<(String, bool)>,
+}
+
+impl Row {
+    fn of(statement: &Value) -> Result<Self> {
+        let Some(id) = statement_id(statement).map(str::to_owned) else {
+            return Err(Error::invalid_input("statement has no string `id`"));
+        };
+        let body = serde_json::to_string(statement)
+            .map_err(|e| Error::invalid_input(format!("statement `{id}`: {e}")))?;
+        Ok(Self {
+            stored_us: stored_at(statement).map(|t| t.timestamp_micros()),
+            verb: statement
+                .pointer("/verb/id")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            registration: statement
+                .pointer("/context/registration")
+                .and_then(Value::as_str)
+                .map(str::to_ascii_lowercase),
+            authority: statement
+                .get("authority")
+                .and_then(Ifi::of)
+                .map(|i| i.key()),
+            voids: voided_target(statement).map(str::to_owned),
+            reference: referenced_statement(statement).map(str::to_owned),
+            agents: statement_agents(statement)
+                .into_iter()
+                .map(|(ifi, relation)| (ifi.key(), relation == Relation::Direct))
+                .collect(),
+            activities: statement_activities(statement)
+                .into_iter()
+                .map(|(iri, relation)| (iri, relation == Relation::Direct))
+                .collect(),
+            id,
+            body,
+        })
+    }
+}
+
+/// The rows of `statements`, computed (and the statements dropped) on up to two threads: the
+/// write transaction, which only one connection can run, then only writes.
+pub(crate) fn rows(statements: Vec<Value>) -> Result<Vec<Row>> {
+    const PARALLEL_FROM: usize = 256;
+    let threads = if statements.len() < PARALLEL_FROM {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
+    };
+    let chunk = statements.len().div_ceil(threads).max(1);
+    let mut statements = statements;
+    let mut chunks = Vec::with_capacity(threads);
+    while statements.len() > chunk {
+        chunks.push(statements.split_off(statements.len() - chunk));
+    }
+    chunks.push(statements);
+    chunks.reverse();
+    let convert = |chunk: Vec<Value>| chunk.iter().map(Row::of).collect::<Result<Vec<_>>>();
+    let mut parts = std::thread::scope(|scope| {
+        let mut handles: Vec<_> = chunks
+            .drain(1..)
+            .map(|chunk| scope.spawn(move || convert(chunk)))
+            .collect();
+        let first = chunks.pop().map(convert);
+        let mut parts = vec![first.unwrap_or_else(|| Ok(Vec::new()))];
+        parts.extend(handles.drain(..).map(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(Error::backend("sqlite: preparing rows panicked")))
+        }));
+        parts
+    })
+    .into_iter();
+    let mut all = parts.next().unwrap_or_else(|| Ok(Vec::new()))?;
+    for part in parts {
+        all.extend(part?);
+    }
+    Ok(all)
+}
+
 /// Inserts `statements` into `target` in one transaction (see [`LrsStore::insert`]).
+#[cfg(test)]
 pub(crate) fn insert_batch(
     conn: &mut Connection,
     target: &str,
     statements: Vec<Value>,
 ) -> Result<Vec<String>> {
+    insert_rows(conn, target, rows(statements)?)
+}
+
+/// Inserts the statements of `rows` into `target` in one transaction.
+pub(crate) fn insert_rows(
+    conn: &mut Connection,
+    target: &str,
+    rows: Vec<Row>,
+) -> Result<Vec<String>> {
     let tx = conn.transaction().map_err(db_error)?;
-    let inserted = insert_in(&tx, target, statements)?;
+    let inserted = insert_in(&tx, target, rows)?;
     tx.commit().map_err(db_error)?;
     Ok(inserted)
 }
 
-/// The statements of [`insert_batch`], in its transaction `tx`: each query is prepared once
+/// The statements of [`insert_rows`], in its transaction `tx`: each query is prepared once
 /// per batch.
-fn insert_in(
-    tx: &rusqlite::Transaction<'_>,
-    target: &str,
-    statements: Vec<Value>,
-) -> Result<Vec<String>> {
+fn insert_in(tx: &rusqlite::Transaction<'_>, target: &str, rows: Vec<Row>) -> Result<Vec<String>> {
     let prepare = |sql: &str| tx.prepare_cached(sql).map_err(db_error);
     let mut select_body = prepare("SELECT body FROM statements WHERE target = ?1 AND id = ?2")?;
     let mut select_voids = prepare("SELECT voids FROM statements WHERE target = ?1 AND id = ?2")?;
@@ -393,27 +490,25 @@ fn insert_in(
         prepare("INSERT INTO statement_agents (ifi, seq, direct) VALUES (?1, ?2, ?3)")?;
     let mut activities =
         prepare("INSERT INTO statement_activities (iri, seq, direct) VALUES (?1, ?2, ?3)")?;
-    let mut inserted = Vec::new();
+    let mut inserted = Vec::with_capacity(rows.len());
     // The running maximum of `stored_us` (see `add_stored_max_column`).
     let mut stored_max: i64 = prepare("SELECT max(stored_max_us) FROM statements")?
         .query_row([], |row| row.get::<_, Option<i64>>(0))
         .map_err(db_error)?
         .unwrap_or(i64::MIN);
-    for statement in statements {
-        let Some(id) = statement_id(&statement).map(str::to_owned) else {
-            return Err(Error::invalid_input("statement has no string `id`"));
-        };
+    for row in rows {
+        let id = row.id;
         // Statements written as data (`ralph write -b sqlite`) may have no `stored`: they are
         // ordered by their time of insertion.
-        let stored_us = stored_at(&statement)
-            .unwrap_or_else(chrono::Utc::now)
-            .timestamp_micros();
+        let stored_us = row
+            .stored_us
+            .unwrap_or_else(|| chrono::Utc::now().timestamp_micros());
         let existing: Option<String> = select_body
-            .query_row(params![target, id], |row| row.get(0))
+            .query_row(params![target, id], |r| r.get(0))
             .optional()
             .map_err(db_error)?;
         if let Some(body) = existing {
-            if equivalent(&decode(&body)?, &statement) {
+            if equivalent(&decode(&body)?, &decode(&row.body)?) {
                 continue;
             }
             return Err(Error::new(
@@ -421,10 +516,9 @@ fn insert_in(
                 format!("a different statement is already stored with id `{id}`"),
             ));
         }
-        let voids = voided_target(&statement).map(str::to_owned);
-        if let Some(voided_id) = &voids {
+        if let Some(voided_id) = &row.voids {
             let target_voids: Option<Option<String>> = select_voids
-                .query_row(params![target, voided_id], |row| row.get(0))
+                .query_row(params![target, voided_id], |r| r.get(0))
                 .optional()
                 .map_err(db_error)?;
             if matches!(target_voids, Some(Some(_))) {
@@ -435,48 +529,37 @@ fn insert_in(
             void.execute(params![target, voided_id]).map_err(db_error)?;
         }
         // A voiding statement stored before its target voids it on arrival.
-        let voided = voids.is_none()
+        let voided = row.voids.is_none()
             && select_voider
                 .query_row(params![target, id], |_| Ok(()))
                 .optional()
                 .map_err(db_error)?
                 .is_some();
-        let verb = statement.pointer("/verb/id").and_then(Value::as_str);
-        let registration = statement
-            .pointer("/context/registration")
-            .and_then(Value::as_str)
-            .map(str::to_ascii_lowercase);
-        let authority = statement
-            .get("authority")
-            .and_then(Ifi::of)
-            .map(|i| i.key());
-        let body = serde_json::to_string(&statement)
-            .map_err(|e| Error::invalid_input(format!("statement `{id}`: {e}")))?;
         stored_max = stored_max.max(stored_us);
         insert
             .execute(params![
                 target,
                 id,
                 stored_us,
-                verb,
-                registration,
-                authority,
-                voids,
+                row.verb,
+                row.registration,
+                row.authority,
+                row.voids,
                 voided,
-                body,
-                referenced_statement(&statement),
+                row.body,
+                row.reference,
                 stored_max
             ])
             .map_err(db_error)?;
         let seq = tx.last_insert_rowid();
-        for (ifi, relation) in statement_agents(&statement) {
+        for (ifi, direct) in &row.agents {
             agents
-                .execute(params![ifi.key(), seq, relation == Relation::Direct])
+                .execute(params![ifi, seq, direct])
                 .map_err(db_error)?;
         }
-        for (iri, relation) in statement_activities(&statement) {
+        for (iri, direct) in &row.activities {
             activities
-                .execute(params![iri, seq, relation == Relation::Direct])
+                .execute(params![iri, seq, direct])
                 .map_err(db_error)?;
         }
         inserted.push(id);
@@ -664,7 +747,11 @@ impl LrsStore for SqliteStore {
             return Ok(Vec::new());
         }
         let target = target_key(target);
-        self.with_writer(move |conn| insert_batch(conn, &target, statements))
+        // The rows are computed on the blocking pool, before the writer connection is taken.
+        let rows = tokio::task::spawn_blocking(move || rows(statements))
+            .await
+            .map_err(|e| Error::backend(format!("sqlite task failed: {e}")))??;
+        self.with_writer(move |conn| insert_rows(conn, &target, rows))
             .await
     }
 
@@ -822,6 +909,27 @@ mod plan_tests {
         rows.map(|r| r.expect("plan row"))
             .collect::<Vec<_>>()
             .join("\n")
+    }
+
+    #[test]
+    fn rows_keep_the_order_of_the_batch_and_report_a_statement_without_id() {
+        for n in [0, 1, 255, 256, 257, 1_001] {
+            let got: Vec<String> = rows((0..n).map(statement).collect())
+                .expect("rows")
+                .into_iter()
+                .map(|row| row.id)
+                .collect();
+            let expected: Vec<String> = (0..n)
+                .map(|i| statement(i)["id"].as_str().unwrap_or_default().to_owned())
+                .collect();
+            assert_eq!(got, expected, "{n} statements");
+        }
+        for at in [0, 700] {
+            let mut batch: Vec<Value> = (0..1_000).map(statement).collect();
+            batch[at]["id"] = json!(7);
+            let err = rows(batch).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains("no string `id`"), "{err}");
+        }
     }
 
     #[test]
