@@ -5,9 +5,9 @@
 
 use ralph_models::json::{Node, Object};
 
-use crate::erb::{Common, Convert, Ev, present, response_text, text, xblock};
+use crate::erb::{Common, Convert, Ev, response_text, xblock};
 use crate::statement::{Ctx, Draft, Fail, fail};
-use crate::tree::node;
+use crate::tree::{node, present, text};
 use crate::vocab::*;
 
 pub(crate) static CONVERTERS: &[(&str, Convert)] = &[

@@ -16,8 +16,7 @@ use ralph_models::edx::formats;
 use ralph_models::json::{Node, Object};
 
 use crate::statement::{self, Ctx, Draft, Fail, fail};
-use crate::tree::node;
-pub(crate) use crate::tree::{present, text};
+use crate::tree::{node, present, text};
 use crate::vocab::*;
 
 /// One ERB conversion: reads the event, builds the statement parts.
