@@ -477,17 +477,31 @@ async fn a_commit_cut_off_after_it_was_durable_is_reported_in_doubt() {
     // The next 2,000 lines (the generator numbers its ids from 0, 1,000 lines a record).
     let lines = ralph_testkit::generated_lines(4_000).skip(2).boxed();
     let writer = tokio::spawn(async move { backend.write(lines, options()).await });
-    // The writer's commit, not that of an autovacuum worker analysing the table meanwhile.
+    // The writer's own commit, not that of an autovacuum worker analysing the table meanwhile.
     let waiting = "SELECT count(*) FROM pg_stat_activity \
-                   WHERE wait_event = 'SyncRep' AND backend_type = 'client backend'";
+                   WHERE wait_event = 'SyncRep' AND backend_type = 'client backend' \
+                   AND query = 'COMMIT'";
     wait_for_count(&observer, waiting, 1, "the commit never waits").await;
+    // What the server was doing when it was killed, for the messages below.
+    let activity: String = observer
+        .query_one(
+            "SELECT coalesce(string_agg(format('%s %s %s %s', pid, backend_type, \
+             coalesce(wait_event, '-'), left(query, 40)), '; '), '') FROM pg_stat_activity",
+            &[],
+        )
+        .await
+        .map_or_else(|e| e.to_string(), |row| row.get(0));
     drop(observer);
     let err = cluster.kill_during(writer).await;
-    assert_eq!(err.written(), Some(0), "{err}");
+    assert_eq!(err.written(), Some(0), "{err} (server: {activity})");
     assert!(
         err.to_string()
             .contains("the connection was lost while committing 2000 records"),
-        "{err}"
+        "{err} (server: {activity})"
     );
-    assert_eq!(cluster.restart_and_count().await, 4_000, "{err}");
+    assert_eq!(
+        cluster.restart_and_count().await,
+        4_000,
+        "{err} (server: {activity})"
+    );
 }
