@@ -4,11 +4,9 @@ use ralph_models::edx::formats;
 use ralph_models::json::{Node, Object};
 
 use crate::iri::is_iri;
-use crate::tree::{is_truthy, kept, node, python_str};
+use crate::tree::{is_dropped, is_truthy, kept, node, python_str};
 use crate::vocab::*;
 use crate::{ActorId, Conversion};
-
-pub(crate) use crate::tree::is_dropped;
 
 /// A conversion failure: JSON path and reason.
 pub(crate) type Fail = (String, String);
