@@ -187,7 +187,26 @@ pub fn statement_agents(statement: &Value) -> Vec<(Ifi, Relation)> {
     dedup(out)
 }
 
+/// `items` with each item once, in order of first appearance, `Direct` when any of its
+/// occurrences is.
 fn dedup<T: Eq + std::hash::Hash + Clone>(items: Vec<(T, Relation)>) -> Vec<(T, Relation)> {
+    // A statement names a few agents and activities: comparing them pairwise is cheaper than
+    // hashing, up to a few dozen.
+    const PAIRWISE_UP_TO: usize = 32;
+    if items.len() <= PAIRWISE_UP_TO {
+        let mut out: Vec<(T, Relation)> = Vec::with_capacity(items.len());
+        for (item, relation) in items {
+            match out.iter_mut().find(|(seen, _)| *seen == item) {
+                Some((_, existing)) => {
+                    if relation == Relation::Direct {
+                        *existing = Relation::Direct;
+                    }
+                }
+                None => out.push((item, relation)),
+            }
+        }
+        return out;
+    }
     let mut seen: std::collections::HashMap<T, Relation> = std::collections::HashMap::new();
     let mut order = Vec::new();
     for (item, relation) in items {
@@ -518,6 +537,11 @@ pub struct FoundStatement {
     pub voided: bool,
 }
 
+/// The chunks of one batch of statements, in order, as a producer (the LRS validating a large
+/// `POST`) hands them over: a store can write the first chunks while the next ones are being
+/// prepared. An `Err` chunk aborts the batch (see [`LrsStore::insert_chunks`]).
+pub type StatementChunks = tokio::sync::mpsc::Receiver<Result<Vec<Value>>>;
+
 /// A store of xAPI statements for the LRS.
 ///
 /// See the [module documentation](self) for the rules every store follows; the shared
@@ -538,6 +562,27 @@ pub trait LrsStore: Send + Sync {
     /// stored id fails the whole batch with a `Conflict` error naming the id; voiding a voiding
     /// statement fails it with `InvalidInput`.
     async fn insert(&self, target: Option<&str>, statements: Vec<Value>) -> Result<Vec<String>>;
+
+    /// Stores the statements of `chunks` as one batch, as [`insert`](Self::insert) does with
+    /// their concatenation: all or nothing, and the ids newly stored, in order.
+    ///
+    /// When a chunk is an `Err`, nothing is stored and that error is returned, even when the
+    /// store had already refused the statements before it (a producer's error, such as an
+    /// invalid statement, comes first). The batch ends when the sender is dropped.
+    ///
+    /// The default collects every chunk, then calls [`insert`](Self::insert); a store that
+    /// writes in a transaction can start writing with the first chunk instead.
+    async fn insert_chunks(
+        &self,
+        target: Option<&str>,
+        mut chunks: StatementChunks,
+    ) -> Result<Vec<String>> {
+        let mut statements = Vec::new();
+        while let Some(chunk) = chunks.recv().await {
+            statements.extend(chunk?);
+        }
+        self.insert(target, statements).await
+    }
 
     /// The statements matching `query` (directly or through their `StatementRef` targets), one
     /// page at a time; voided statements are left out.
@@ -837,6 +882,41 @@ impl LrsRegistry {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn agents_are_listed_once_in_order_and_direct_wins_at_any_count() {
+        // A team of `n` members where the actor is the last member (related, then direct
+        // again as the actor) and every other member appears twice.
+        for n in [3, 20, 40, 100] {
+            let member = |i: usize| json!({"mbox": format!("mailto:m{i}@example.org")});
+            let mut members: Vec<Value> = (0..n).map(member).collect();
+            members.extend((0..n - 1).map(member));
+            let s = json!({
+                "actor": member(n - 1),
+                "verb": {"id": "http://example.org/v"},
+                "object": {"id": "http://example.org/a"},
+                "context": {"team": {"objectType": "Group", "member": members}},
+            });
+            let agents = statement_agents(&s);
+            assert_eq!(agents.len(), n, "{n} members");
+            assert_eq!(
+                agents[0],
+                (
+                    Ifi::Mbox(format!("mailto:m{}@example.org", n - 1)),
+                    Relation::Direct
+                )
+            );
+            let expected: Vec<_> = (0..n - 1)
+                .map(|i| {
+                    (
+                        Ifi::Mbox(format!("mailto:m{i}@example.org")),
+                        Relation::Related,
+                    )
+                })
+                .collect();
+            assert_eq!(agents[1..], expected, "{n} members");
+        }
+    }
 
     fn statement() -> Value {
         json!({

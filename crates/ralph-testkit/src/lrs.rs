@@ -9,11 +9,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
-use ralph_core::ErrorKind;
 use ralph_core::lrs::{
-    Attachment, Document, DocumentScope, Ifi, LrsStore, Precondition, StatementQuery, VOIDED_VERB,
-    stored_at,
+    Attachment, Document, DocumentScope, Ifi, LrsStore, Precondition, StatementChunks,
+    StatementQuery, VOIDED_VERB, stored_at,
 };
+use ralph_core::{Error, ErrorKind};
 use serde_json::{Value, json};
 
 static CLOCK: AtomicU64 = AtomicU64::new(0);
@@ -137,6 +137,73 @@ pub async fn idempotence_and_conflicts(store: &dyn LrsStore) {
         .expect("duplicates");
     assert_eq!(inserted, vec![id(3)]);
     assert_eq!(all(store, None, query(10)).await, vec![id(3), id(1)]);
+}
+
+/// The chunks `chunks`, sent in order, ready for [`LrsStore::insert_chunks`].
+fn chunks_of(chunks: Vec<ralph_core::Result<Vec<Value>>>) -> StatementChunks {
+    let (sender, receiver) = tokio::sync::mpsc::channel(chunks.len().max(1));
+    for chunk in chunks {
+        sender.try_send(chunk).expect("room for every chunk");
+    }
+    receiver
+}
+
+/// A batch sent in chunks is stored as the batch of their statements; an error chunk stores
+/// nothing of it and is the error returned, even after a conflict.
+pub async fn chunked_batches(store: &dyn LrsStore) {
+    let s1 = statement(1, "alice", "completed", "course");
+    let s2 = statement(2, "bob", "completed", "course");
+    let s3 = statement(3, "carol", "completed", "course");
+    let chunks = chunks_of(vec![Ok(vec![s1.clone(), s2]), Ok(vec![s3, s1.clone()])]);
+    let inserted = store.insert_chunks(None, chunks).await.expect("chunks");
+    assert_eq!(inserted, vec![id(1), id(2), id(3)]);
+    assert_eq!(all(store, None, query(10)).await, vec![id(3), id(2), id(1)]);
+
+    // An error after chunks the store accepted: nothing of the batch is stored.
+    let chunks = chunks_of(vec![
+        Ok(vec![statement(4, "dave", "completed", "course")]),
+        Err(Error::invalid_input("statements[1].verb: missing")),
+    ]);
+    let err = store
+        .insert_chunks(None, chunks)
+        .await
+        .expect_err("error chunk");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert_eq!(err.message(), "statements[1].verb: missing");
+    assert!(store.get(None, &id(4)).await.expect("get").is_none());
+
+    // A conflict, then an error chunk: the error chunk is the answer.
+    let different = statement(1, "alice", "failed", "course");
+    let chunks = chunks_of(vec![
+        Ok(vec![
+            statement(5, "erin", "completed", "course"),
+            different.clone(),
+        ]),
+        Ok(vec![statement(6, "frank", "completed", "course")]),
+        Err(Error::invalid_input("statements[3].actor: missing")),
+    ]);
+    let err = store
+        .insert_chunks(None, chunks)
+        .await
+        .expect_err("error chunk");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert_eq!(err.message(), "statements[3].actor: missing");
+
+    // A conflict alone fails the batch as in `insert`.
+    let chunks = chunks_of(vec![
+        Ok(vec![statement(5, "erin", "completed", "course")]),
+        Ok(vec![different]),
+    ]);
+    let err = store
+        .insert_chunks(None, chunks)
+        .await
+        .expect_err("conflict");
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    assert!(err.to_string().contains(&id(1)), "{err}");
+    for n in [5, 6] {
+        assert!(store.get(None, &id(n)).await.expect("get").is_none(), "{n}");
+    }
+    assert_eq!(all(store, None, query(10)).await, vec![id(3), id(2), id(1)]);
 }
 
 /// Every filter: agent (direct and related), verb, activity (direct and related), registration,
@@ -440,6 +507,7 @@ where
 {
     insert_then_get(fresh().await.as_ref()).await;
     idempotence_and_conflicts(fresh().await.as_ref()).await;
+    chunked_batches(fresh().await.as_ref()).await;
     filters(fresh().await.as_ref()).await;
     paging(fresh().await.as_ref()).await;
     voiding_rules(fresh().await.as_ref()).await;

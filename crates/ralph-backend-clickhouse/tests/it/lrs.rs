@@ -48,6 +48,11 @@ async fn idempotence_and_conflicts() {
 }
 
 #[tokio::test]
+async fn chunked_batches() {
+    on_fresh_store!(lrs::chunked_batches);
+}
+
+#[tokio::test]
 async fn filters() {
     on_fresh_store!(lrs::filters);
 }

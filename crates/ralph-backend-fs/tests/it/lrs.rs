@@ -29,6 +29,12 @@ async fn idempotence_and_conflicts() {
 }
 
 #[tokio::test]
+async fn chunked_batches() {
+    let (store, _dir) = fresh();
+    lrs::chunked_batches(&store).await;
+}
+
+#[tokio::test]
 async fn filters() {
     let (store, _dir) = fresh();
     lrs::filters(&store).await;
