@@ -10,9 +10,9 @@ use chrono::{DateTime, Utc};
 use ralph_core::lrs::sql::{self, Dialect, SqlParam, SqlQuery, StatementTables};
 use ralph_core::lrs::{
     Attachment, DeleteFilter, DeleteReport, Document, DocumentKey, DocumentScope, FoundStatement,
-    Ifi, LrsStore, Precondition, Relation, StatementPage, StatementQuery, equivalent,
-    referenced_statement, statement_activities, statement_agents, statement_id, stored_at,
-    voided_target,
+    Ifi, LrsStore, Precondition, Relation, StatementChunks, StatementPage, StatementQuery,
+    equivalent, referenced_statement, statement_activities, statement_agents, statement_id,
+    stored_at, voided_target,
 };
 use ralph_core::{BackendStatus, Error, ErrorKind, Result};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params, params_from_iter};
@@ -40,7 +40,11 @@ CREATE TABLE IF NOT EXISTS statements (
 -- Unfiltered pages walk this index in `seq` order instead of sorting the whole target.
 CREATE INDEX IF NOT EXISTS statements_target_seq ON statements (target, seq);
 CREATE INDEX IF NOT EXISTS statements_verb ON statements (target, verb, seq);
-CREATE INDEX IF NOT EXISTS statements_registration ON statements (target, registration, seq);
+-- Most statements have no registration: only those with one are in its index.
+CREATE INDEX IF NOT EXISTS statements_registered ON statements (target, registration, seq)
+    WHERE registration IS NOT NULL;
+-- Replaced by `statements_registered` in databases made before it.
+DROP INDEX IF EXISTS statements_registration;
 CREATE INDEX IF NOT EXISTS statements_authority ON statements (target, authority, seq);
 CREATE INDEX IF NOT EXISTS statements_stored ON statements (target, stored_us);
 CREATE INDEX IF NOT EXISTS statements_voids ON statements (target, voids) WHERE voids IS NOT NULL;
@@ -459,6 +463,9 @@ pub(crate) fn rows(statements: Vec<Value>) -> Result<Vec<Row>> {
     Ok(all)
 }
 
+/// How many chunks of rows wait for the writer at most, in [`LrsStore::insert_chunks`].
+const ROW_CHUNKS_IN_FLIGHT: usize = 2;
+
 /// Inserts `statements` into `target` in one transaction (see [`LrsStore::insert`]).
 #[cfg(test)]
 pub(crate) fn insert_batch(
@@ -481,8 +488,38 @@ pub(crate) fn insert_rows(
     Ok(inserted)
 }
 
+/// Inserts the chunks of rows `chunks` sends into `target` in one transaction, writing each
+/// chunk as it arrives (see [`LrsStore::insert_chunks`]).
+///
+/// After the store refuses a chunk (a conflict), the remaining chunks are still received, so
+/// that a producer's error sent after it is the one returned.
+pub(crate) fn insert_row_chunks(
+    conn: &mut Connection,
+    target: &str,
+    chunks: std::sync::mpsc::Receiver<Result<Vec<Row>>>,
+) -> Result<Vec<String>> {
+    let tx = conn.transaction().map_err(db_error)?;
+    let mut inserted = Vec::new();
+    let mut refused = None;
+    for chunk in chunks {
+        match chunk {
+            Err(err) => return Err(err),
+            Ok(rows) if refused.is_none() => match insert_in(&tx, target, rows) {
+                Ok(ids) => inserted.extend(ids),
+                Err(err) => refused = Some(err),
+            },
+            Ok(_) => {}
+        }
+    }
+    if let Some(err) = refused {
+        return Err(err);
+    }
+    tx.commit().map_err(db_error)?;
+    Ok(inserted)
+}
+
 /// The statements of [`insert_rows`], in its transaction `tx`: each query is prepared once
-/// per batch.
+/// per transaction.
 fn insert_in(tx: &rusqlite::Transaction<'_>, target: &str, rows: Vec<Row>) -> Result<Vec<String>> {
     let prepare = |sql: &str| tx.prepare_cached(sql).map_err(db_error);
     let mut select_body = prepare("SELECT body FROM statements WHERE target = ?1 AND id = ?2")?;
@@ -490,9 +527,12 @@ fn insert_in(tx: &rusqlite::Transaction<'_>, target: &str, rows: Vec<Row>) -> Re
     let mut void = prepare("UPDATE statements SET voided = 1 WHERE target = ?1 AND id = ?2")?;
     let mut select_voider =
         prepare("SELECT 1 FROM statements WHERE target = ?1 AND voids = ?2 LIMIT 1")?;
+    // A statement already stored under the id inserts nothing: `changes` tells, and the
+    // stored body is read then, only for the ids sent again.
     let mut insert = prepare(
         "INSERT INTO statements (target, id, stored_us, verb, registration, authority, voids, voided, body, ref, stored_max_us)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (target, id) DO NOTHING",
     )?;
     let mut agents =
         prepare("INSERT INTO statement_agents (ifi, seq, direct) VALUES (?1, ?2, ?3)")?;
@@ -504,6 +544,24 @@ fn insert_in(tx: &rusqlite::Transaction<'_>, target: &str, rows: Vec<Row>) -> Re
         .query_row([], |row| row.get::<_, Option<i64>>(0))
         .map_err(db_error)?
         .unwrap_or(i64::MIN);
+    // Whether the target holds a voiding statement: until it does, no statement arrives voided
+    // and none needs looking up.
+    let mut voiders =
+        prepare("SELECT 1 FROM statements WHERE target = ?1 AND voids IS NOT NULL LIMIT 1")?
+            .query_row(params![target], |_| Ok(()))
+            .optional()
+            .map_err(db_error)?
+            .is_some();
+    let same_or_conflict = |id: &str, body: String, row_body: &str| -> Result<()> {
+        if equivalent(&decode(&body)?, &decode(row_body)?) {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorKind::Conflict,
+                format!("a different statement is already stored with id `{id}`"),
+            ))
+        }
+    };
     for row in rows {
         let id = row.id;
         // Statements written as data (`ralph write -b sqlite`) may have no `stored`: they are
@@ -511,20 +569,16 @@ fn insert_in(tx: &rusqlite::Transaction<'_>, target: &str, rows: Vec<Row>) -> Re
         let stored_us = row
             .stored_us
             .unwrap_or_else(|| chrono::Utc::now().timestamp_micros());
-        let existing: Option<String> = select_body
-            .query_row(params![target, id], |r| r.get(0))
-            .optional()
-            .map_err(db_error)?;
-        if let Some(body) = existing {
-            if equivalent(&decode(&body)?, &decode(&row.body)?) {
+        if let Some(voided_id) = &row.voids {
+            // A voiding statement sent again voids nothing more: it is looked up first.
+            let existing: Option<String> = select_body
+                .query_row(params![target, id], |r| r.get(0))
+                .optional()
+                .map_err(db_error)?;
+            if let Some(body) = existing {
+                same_or_conflict(&id, body, &row.body)?;
                 continue;
             }
-            return Err(Error::new(
-                ErrorKind::Conflict,
-                format!("a different statement is already stored with id `{id}`"),
-            ));
-        }
-        if let Some(voided_id) = &row.voids {
             let target_voids: Option<Option<String>> = select_voids
                 .query_row(params![target, voided_id], |r| r.get(0))
                 .optional()
@@ -538,13 +592,14 @@ fn insert_in(tx: &rusqlite::Transaction<'_>, target: &str, rows: Vec<Row>) -> Re
         }
         // A voiding statement stored before its target voids it on arrival.
         let voided = row.voids.is_none()
+            && voiders
             && select_voider
                 .query_row(params![target, id], |_| Ok(()))
                 .optional()
                 .map_err(db_error)?
                 .is_some();
-        stored_max = stored_max.max(stored_us);
-        insert
+        let running_max = stored_max.max(stored_us);
+        let changed = insert
             .execute(params![
                 target,
                 id,
@@ -556,9 +611,18 @@ fn insert_in(tx: &rusqlite::Transaction<'_>, target: &str, rows: Vec<Row>) -> Re
                 voided,
                 row.body,
                 row.reference,
-                stored_max
+                running_max
             ])
             .map_err(db_error)?;
+        if changed == 0 {
+            let body: String = select_body
+                .query_row(params![target, id], |r| r.get(0))
+                .map_err(db_error)?;
+            same_or_conflict(&id, body, &row.body)?;
+            continue;
+        }
+        stored_max = running_max;
+        voiders |= row.voids.is_some();
         let seq = tx.last_insert_rowid();
         for (ifi, direct) in &row.agents {
             agents
@@ -763,6 +827,35 @@ impl LrsStore for SqliteStore {
             .await
     }
 
+    /// Three stages run at once: the producer of `chunks`, a thread turning each chunk into
+    /// rows, and the writer inserting the rows of the chunks before.
+    async fn insert_chunks(
+        &self,
+        target: Option<&str>,
+        mut chunks: StatementChunks,
+    ) -> Result<Vec<String>> {
+        let target = target_key(target);
+        let (sender, rows) = std::sync::mpsc::sync_channel(ROW_CHUNKS_IN_FLIGHT);
+        let preparer = tokio::task::spawn_blocking(move || {
+            while let Some(chunk) = chunks.blocking_recv() {
+                let prepared = chunk.and_then(|statements| {
+                    statements.iter().map(Row::of).collect::<Result<Vec<_>>>()
+                });
+                // A send fails only once the writer is gone, having returned its error.
+                if sender.send(prepared).is_err() {
+                    break;
+                }
+            }
+        });
+        let inserted = self
+            .with_writer(move |conn| insert_row_chunks(conn, &target, rows))
+            .await;
+        preparer
+            .await
+            .map_err(|e| Error::backend(format!("sqlite task failed: {e}")))?;
+        inserted
+    }
+
     async fn query(&self, target: Option<&str>, query: &StatementQuery) -> Result<StatementPage> {
         let target = target_key(target);
         let query = query.clone();
@@ -941,6 +1034,42 @@ mod plan_tests {
     }
 
     #[test]
+    fn a_statement_after_its_voiding_statement_in_one_batch_arrives_voided() {
+        use ralph_testkit::lrs::{id, statement as of, voiding};
+        let store = SqliteStore::in_memory().expect("store");
+        let mut conn = lock(&store.inner.writer);
+        let voided = |conn: &Connection, target: &str, n: u64| -> bool {
+            conn.query_row(
+                "SELECT voided FROM statements WHERE target = ?1 AND id = ?2",
+                params![target, id(n)],
+                |row| row.get(0),
+            )
+            .expect("stored")
+        };
+        // No voiding statement is stored before this batch: the one in it counts.
+        let batch = vec![
+            of(1, "alice", "completed", "course"),
+            voiding(2, 3),
+            of(3, "bob", "completed", "course"),
+        ];
+        let inserted = insert_batch(&mut conn, "", batch).expect("batch");
+        assert_eq!(inserted, vec![id(1), id(2), id(3)]);
+        assert!(!voided(&conn, "", 1));
+        assert!(voided(&conn, "", 3));
+        // Sent again, the voiding statement inserts nothing; the target's voiders do not
+        // void statements of another target.
+        let again = insert_batch(&mut conn, "", vec![voiding(2, 3)]).expect("again");
+        assert!(again.is_empty());
+        insert_batch(
+            &mut conn,
+            "other",
+            vec![of(3, "bob", "completed", "course")],
+        )
+        .expect("other target");
+        assert!(!voided(&conn, "other", 3));
+    }
+
+    #[test]
     fn a_new_database_has_16_kib_pages_read_through_a_memory_map() {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = SqliteStore::open(dir.path().join("lrs.sqlite3"), 1, 5000).expect("store");
@@ -1069,7 +1198,7 @@ mod plan_tests {
                     registration: Some("6fbd600f-d17c-4c74-801a-2ec2e53231c7".into()),
                     ..base.clone()
                 },
-                "statements_registration (target=? AND registration=?)",
+                "statements_registered (target=? AND registration=?)",
             ),
             (
                 "authority",

@@ -19,6 +19,12 @@ async fn idempotence_and_conflicts() {
 }
 
 #[tokio::test]
+async fn chunked_batches() {
+    let (store, _dir) = file_store();
+    lrs::chunked_batches(&store).await;
+}
+
+#[tokio::test]
 async fn filters() {
     let (store, _dir) = file_store();
     lrs::filters(&store).await;
