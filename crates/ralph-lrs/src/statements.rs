@@ -143,6 +143,15 @@ fn incoming(headers: &HeaderMap, raw: Bytes) -> Result<Incoming, LrsError> {
 /// attachment of a statement; every attachment without `fileUrl` has its part; a signature
 /// attachment is `application/octet-stream` and its JWS matches its statement.
 fn attachments_of(statements: &[Value], parts: &[Part]) -> Result<Vec<Attachment>, LrsError> {
+    attachments_from(0, statements, parts)
+}
+
+/// [`attachments_of`] for `statements` that come at index `first` of the request.
+fn attachments_from(
+    first: usize,
+    statements: &[Value],
+    parts: &[Part],
+) -> Result<Vec<Attachment>, LrsError> {
     let mut by_hash: HashMap<String, &Part> = HashMap::new();
     for (i, part) in parts.iter().enumerate() {
         let n = i + 2;
@@ -177,7 +186,7 @@ fn attachments_of(statements: &[Value], parts: &[Part]) -> Result<Vec<Attachment
             continue;
         };
         for (j, attachment) in list.iter().enumerate() {
-            let at = format!("statements[{i}].attachments[{j}]");
+            let at = format!("statements[{}].attachments[{j}]", first + i);
             let sha2 = attachment
                 .get("sha2")
                 .and_then(Value::as_str)
@@ -392,6 +401,9 @@ pub(crate) async fn post(
     require(&state, &user, Scope::StatementsWrite)?;
     let partial = partial_success(&state, &pairs)?;
     let incoming = incoming(&headers, body(raw)?)?;
+    if !partial && streamable(&state, &incoming) {
+        return post_in_chunks(&state, &headers, user, incoming.json).await;
+    }
     let (statements, batch) = match parse_json(&incoming.json)? {
         Value::Array(items) => (items, true),
         single @ Value::Object(_) => (vec![single], false),
@@ -442,6 +454,123 @@ pub(crate) async fn post(
         state.forwarder.forward(newly_stored(copy, &inserted));
     }
     Ok(ids_response(inserted))
+}
+
+/// Statements per chunk handed to the store by [`post_in_chunks`].
+const CHUNK: usize = 500;
+
+/// Whether a `POST` body goes to the store chunk by chunk ([`post_in_chunks`]): a JSON array
+/// sent without attachment parts, to an LRS that forwards nothing (forwarding keeps a copy of
+/// the batch).
+fn streamable(state: &LrsState, incoming: &Incoming) -> bool {
+    incoming.parts.is_empty()
+        && !state.forwarder.is_active()
+        && incoming
+            .json
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|&b| b == b'[')
+}
+
+/// The `POST` of a list of statements ([`streamable`]): one thread parses, validates and
+/// enriches the statements in chunks while the store writes the chunks before
+/// ([`LrsStore::insert_chunks`](ralph_core::lrs::LrsStore::insert_chunks)), all in one batch.
+///
+/// The answers are those of the general path, in its order: invalid JSON; an empty list; the
+/// first invalid statement; the first attachment without its part; the first id sent twice;
+/// then what the store refuses. Nothing is stored unless all is well.
+async fn post_in_chunks(
+    state: &LrsState,
+    headers: &HeaderMap,
+    user: AuthenticatedUser,
+    body: Bytes,
+) -> Result<Response, LrsError> {
+    let stored = rfc3339(now());
+    let version = default_version(headers);
+    let target = user.target.clone();
+    let (sender, chunks) = tokio::sync::mpsc::channel(2);
+    let producer = tokio::task::spawn_blocking(move || {
+        let chunks = Chunks {
+            user: &user,
+            stored: &stored,
+            version,
+        };
+        if let Err(err) = chunks.produce(&body, &sender) {
+            // The store returns this error; it is gone only if it failed first.
+            let _ = sender.blocking_send(Err(ralph_core::Error::invalid_input(err)));
+        }
+    });
+    let inserted = state.store.insert_chunks(target.as_deref(), chunks).await;
+    producer
+        .await
+        .map_err(|e| LrsError::Internal(format!("validation task failed: {e}")))?;
+    Ok(ids_response(inserted?))
+}
+
+/// What [`post_in_chunks`] sets on each statement.
+struct Chunks<'a> {
+    user: &'a AuthenticatedUser,
+    stored: &'a str,
+    version: &'static str,
+}
+
+type ChunkSender = tokio::sync::mpsc::Sender<ralph_core::Result<Vec<Value>>>;
+
+impl Chunks<'_> {
+    /// Sends the statements of the JSON array `body` to `sender` in chunks, ready to store;
+    /// the error (a 400's text) stops the batch. Stops early when the store is gone.
+    fn produce(&self, body: &[u8], sender: &ChunkSender) -> Result<(), String> {
+        let bad_json = |e: serde_json::Error| format!("invalid JSON body: {e}");
+        let items: Vec<&serde_json::value::RawValue> =
+            serde_json::from_slice(body).map_err(bad_json)?;
+        if items.is_empty() {
+            return Err("the list of statements cannot be empty".to_owned());
+        }
+        let mut ids = HashSet::with_capacity(items.len());
+        // Refusals that the general path reports only after every statement is valid.
+        let mut attachment_error = None;
+        let mut duplicate_error = None;
+        let mut chunk = Vec::with_capacity(CHUNK);
+        for (i, item) in items.into_iter().enumerate() {
+            let mut statement: Value = serde_json::from_str(item.get()).map_err(bad_json)?;
+            validate_statement(&statement).map_err(|reason| format!("statements[{i}].{reason}"))?;
+            if attachment_error.is_none()
+                && let Err(err) = attachments_from(i, std::slice::from_ref(&statement), &[])
+            {
+                attachment_error = Some(err.to_string());
+            }
+            if duplicate_error.is_none()
+                && let Some(id) = statement.get("id").and_then(Value::as_str)
+            {
+                let id = id.to_ascii_lowercase();
+                if let Some(id) = ids.replace(id) {
+                    duplicate_error = Some(format!(
+                        "statement id `{id}` appears more than once in the request"
+                    ));
+                }
+            }
+            if attachment_error.is_some() || duplicate_error.is_some() {
+                // Nothing more is sent; the rest is only validated.
+                continue;
+            }
+            enrich(&mut statement, self.user, self.stored, self.version);
+            chunk.push(statement);
+            if chunk.len() == CHUNK
+                && sender
+                    .blocking_send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))))
+                    .is_err()
+            {
+                return Ok(());
+            }
+        }
+        if let Some(err) = attachment_error.or(duplicate_error) {
+            return Err(err);
+        }
+        if !chunk.is_empty() {
+            let _ = sender.blocking_send(Ok(chunk));
+        }
+        Ok(())
+    }
 }
 
 /// The statements of `statements` whose ids are in `inserted`, for forwarding.

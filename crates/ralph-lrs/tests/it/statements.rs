@@ -271,6 +271,81 @@ async fn a_large_batch_names_its_first_invalid_statement_and_stores_nothing() {
     assert_eq!(res.json()["statements"], json!([]), "nothing stored");
 }
 
+#[tokio::test]
+async fn an_invalid_statement_is_reported_before_a_conflict_earlier_in_the_batch() {
+    let lrs = Lrs::new();
+    let res = lrs.post("/xAPI/statements", &statement(5)).send().await;
+    assert_eq!(res.status, StatusCode::OK);
+    // Statement 5 comes back with another verb in the first chunk (a conflict the store sees
+    // first), and statement 2500, far after it, is invalid.
+    let mut batch: Vec<Value> = (1..=3000).map(statement).collect();
+    batch[4]["verb"]["id"] = json!("http://adlnet.gov/expapi/verbs/failed");
+    batch[2500]["verb"] = json!({});
+    let res = lrs.post("/xAPI/statements", &json!(batch)).send().await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{:?}", res.json());
+    let detail = res.json()["detail"].as_str().unwrap_or_default().to_owned();
+    assert!(detail.starts_with("statements[2500].verb"), "{detail}");
+    // Without the invalid statement, the conflict is the answer; nothing is stored either way.
+    batch[2500]["verb"] = statement(2501)["verb"].clone();
+    let res = lrs.post("/xAPI/statements", &json!(batch)).send().await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{:?}", res.json());
+    let res = lrs.get("/xAPI/statements").send().await;
+    assert_eq!(res.json()["statements"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn a_list_is_refused_in_the_order_of_the_general_path_and_stores_nothing() {
+    let lrs = Lrs::new();
+    let attachment = json!([{
+        "usageType": "http://example.org/usage",
+        "display": {"en-US": "data"},
+        "contentType": "text/plain",
+        "length": 4,
+        "sha2": "3a6eb0790f39ac87c94f3856b2dd2c5d110e6811602261a9a923d3bb23adc8b7"
+    }]);
+    let detail = |res: &crate::Res| res.json()["detail"].as_str().unwrap_or_default().to_owned();
+    let mut batch: Vec<Value> = (1..=3000).map(statement).collect();
+    // An id sent twice, an attachment without its part, then an invalid statement.
+    batch[1000]["id"] = batch[10]["id"].clone();
+    batch[2000]["attachments"] = attachment;
+    batch[2900]["verb"] = json!({});
+    let cases = [
+        ("statements[2900].verb", 2900),
+        ("statements[2000].attachments[0]", 2000),
+        ("statement id", 1000),
+    ];
+    for (expected, fixed) in cases {
+        let res = lrs.post("/xAPI/statements", &json!(batch)).send().await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{expected}");
+        assert!(
+            detail(&res).starts_with(expected),
+            "{expected}: {}",
+            detail(&res)
+        );
+        batch[fixed] = statement(fixed as u64 + 1);
+    }
+    // Invalid JSON far into a list.
+    let text = json!(batch).to_string();
+    let broken = format!("{},{{\"id\": }}]", &text[..text.len() - 1]);
+    let res = lrs
+        .req(Method::POST, "/xAPI/statements")
+        .raw("application/json", broken)
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(
+        detail(&res).starts_with("invalid JSON body"),
+        "{}",
+        detail(&res)
+    );
+    let res = lrs.get("/xAPI/statements").send().await;
+    assert_eq!(res.json()["statements"], json!([]), "nothing stored");
+    // Once all is well, the list is stored.
+    let res = lrs.post("/xAPI/statements", &json!(batch)).send().await;
+    assert_eq!(res.status, StatusCode::OK, "{}", detail(&res));
+    assert_eq!(res.json().as_array().map(Vec::len), Some(3000));
+}
+
 async fn seed(lrs: &Lrs) {
     let mut s1 = statement(1);
     s1["context"] = json!({
