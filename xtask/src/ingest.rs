@@ -188,18 +188,30 @@ fn measure(
     http.version = version;
     let batches = statements.div_ceil(options.batch);
     let mut checkpoints = Vec::with_capacity(batches);
+    // The next batch is written while the LRS stores the one before, as a loader reading
+    // its next batch from a file would.
+    let size = options.batch;
+    let (sender, bodies) = std::sync::mpsc::sync_channel(1);
     let begin = Instant::now();
-    for b in 0..batches {
-        let range = b * options.batch..((b + 1) * options.batch).min(statements);
-        let mut body = String::with_capacity(range.len() * 420 + 2);
-        body.push('[');
-        for n in range {
-            if body.len() > 1 {
-                body.push(',');
+    let writer = std::thread::spawn(move || {
+        for b in 0..batches {
+            let range = b * size..((b + 1) * size).min(statements);
+            let mut body = String::with_capacity(range.len() * 420 + 2);
+            body.push('[');
+            for n in range {
+                if body.len() > 1 {
+                    body.push(',');
+                }
+                body.push_str(&statement(n));
             }
-            body.push_str(&statement(n));
+            body.push(']');
+            if sender.send(body).is_err() {
+                break;
+            }
         }
-        body.push(']');
+    });
+    for b in 0..batches {
+        let body = bodies.recv().context("the batch writer stopped")?;
         checkpoints.push(now_rfc3339());
         let (status, text) = http.request("POST", base, body.as_bytes())?;
         if status != 200 {
@@ -214,6 +226,9 @@ fn measure(
     }
     let elapsed = begin.elapsed();
     eprintln!();
+    writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("the batch writer panicked"))?;
     let rate = statements as f64 / elapsed.as_secs_f64();
 
     let values = options.queries.div_ceil(5).max(1);
