@@ -463,6 +463,13 @@ pub(crate) fn rows(statements: Vec<Value>) -> Result<Vec<Row>> {
     Ok(all)
 }
 
+/// The rows of one chunk of [`LrsStore::insert_chunks`]. A panic is an error too: the writer
+/// commits when the chunks end, so the chunks must never just stop.
+fn row_chunk(statements: &[Value]) -> Result<Vec<Row>> {
+    std::panic::catch_unwind(|| statements.iter().map(Row::of).collect::<Result<Vec<_>>>())
+        .unwrap_or_else(|_| Err(Error::backend("sqlite: preparing rows panicked")))
+}
+
 /// How many chunks of rows wait for the writer at most, in [`LrsStore::insert_chunks`].
 const ROW_CHUNKS_IN_FLIGHT: usize = 2;
 
@@ -838,11 +845,10 @@ impl LrsStore for SqliteStore {
         let (sender, rows) = std::sync::mpsc::sync_channel(ROW_CHUNKS_IN_FLIGHT);
         let preparer = tokio::task::spawn_blocking(move || {
             while let Some(chunk) = chunks.blocking_recv() {
-                let prepared = chunk.and_then(|statements| {
-                    statements.iter().map(Row::of).collect::<Result<Vec<_>>>()
-                });
+                let prepared = chunk.and_then(|statements| row_chunk(&statements));
+                let failed = prepared.is_err();
                 // A send fails only once the writer is gone, having returned its error.
-                if sender.send(prepared).is_err() {
+                if sender.send(prepared).is_err() || failed {
                     break;
                 }
             }

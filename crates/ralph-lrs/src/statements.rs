@@ -495,16 +495,31 @@ async fn post_in_chunks(
             stored: &stored,
             version,
         };
-        if let Err(err) = chunks.produce(&body, &sender) {
-            // The store returns this error; it is gone only if it failed first.
-            let _ = sender.blocking_send(Err(ralph_core::Error::invalid_input(err)));
-        }
+        produce_or_abort(&sender, |sender| chunks.produce(&body, sender));
     });
     let inserted = state.store.insert_chunks(target.as_deref(), chunks).await;
     producer
         .await
         .map_err(|e| LrsError::Internal(format!("validation task failed: {e}")))?;
     Ok(ids_response(inserted?))
+}
+
+/// Runs `produce`, which sends the chunks of a batch, and makes sure the batch is stored only
+/// when it returned `Ok`: its error, or a panic, is sent as the last chunk.
+///
+/// The store commits a batch when its sender is dropped; a producer that stopped half-way
+/// without saying so would have the statements sent so far stored.
+fn produce_or_abort(
+    sender: &ChunkSender,
+    produce: impl FnOnce(&ChunkSender) -> Result<(), String>,
+) {
+    let err = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| produce(sender))) {
+        Ok(Ok(())) => return,
+        Ok(Err(message)) => ralph_core::Error::invalid_input(message),
+        Err(_) => ralph_core::Error::backend("the validation of the batch stopped unexpectedly"),
+    };
+    // The store returns this error; it is gone only if it failed first.
+    let _ = sender.blocking_send(Err(err));
 }
 
 /// What [`post_in_chunks`] sets on each statement.
@@ -1014,4 +1029,40 @@ pub(crate) async fn get(
         with_attachments,
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_producer_that_fails_or_panics_ends_its_batch_with_an_error() {
+        let (sender, mut chunks) = tokio::sync::mpsc::channel(4);
+        produce_or_abort(&sender, |sender| {
+            sender
+                .blocking_send(Ok(vec![json!({"id": "a"})]))
+                .map_err(|e| e.to_string())?;
+            panic!("a bug in validation");
+        });
+        produce_or_abort(&sender, |_| Err("statements[3].verb: required".to_owned()));
+        produce_or_abort(&sender, |_| Ok(()));
+        drop(sender);
+        let mut received = Vec::new();
+        while let Some(chunk) = chunks.blocking_recv() {
+            received.push(chunk.map_err(|e| (e.kind(), e.message().to_owned())));
+        }
+        assert_eq!(received.len(), 3, "{received:?}");
+        assert!(received[0].is_ok());
+        assert_eq!(
+            received[1].clone().err().map(|(kind, _)| kind),
+            Some(ralph_core::ErrorKind::Backend)
+        );
+        assert_eq!(
+            received[2].clone().err(),
+            Some((
+                ralph_core::ErrorKind::InvalidInput,
+                "statements[3].verb: required".to_owned()
+            ))
+        );
+    }
 }
