@@ -568,7 +568,9 @@ pub trait LrsStore: Send + Sync {
     ///
     /// When a chunk is an `Err`, nothing is stored and that error is returned, even when the
     /// store had already refused the statements before it (a producer's error, such as an
-    /// invalid statement, comes first). The batch ends when the sender is dropped.
+    /// invalid statement, comes first). The batch ends when the sender is dropped, and what
+    /// was sent is then stored: a producer that fails (or panics) half-way must send an `Err`
+    /// as its last chunk.
     ///
     /// The default collects every chunk, then calls [`insert`](Self::insert); a store that
     /// writes in a transaction can start writing with the first chunk instead.
