@@ -1076,6 +1076,31 @@ mod plan_tests {
     }
 
     #[test]
+    fn a_database_made_before_the_registered_index_gets_it_in_place_of_the_old_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("lrs.sqlite3");
+        drop(SqliteStore::open(&path, 1, 5000).expect("store"));
+        {
+            let conn = Connection::open(&path).expect("open");
+            conn.execute_batch(
+                "DROP INDEX statements_registered;
+                 CREATE INDEX statements_registration ON statements (target, registration, seq);",
+            )
+            .expect("old index");
+        }
+        let store = SqliteStore::open(&path, 1, 5000).expect("reopened");
+        let conn = lock(&store.inner.writer);
+        let indexes: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'statements_regist%'")
+            .expect("query")
+            .query_map([], |row| row.get(0))
+            .expect("rows")
+            .map(|r| r.expect("name"))
+            .collect();
+        assert_eq!(indexes, vec!["statements_registered".to_owned()]);
+    }
+
+    #[test]
     fn a_new_database_has_16_kib_pages_read_through_a_memory_map() {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = SqliteStore::open(dir.path().join("lrs.sqlite3"), 1, 5000).expect("store");
