@@ -456,8 +456,10 @@ pub(crate) async fn post(
     Ok(ids_response(inserted))
 }
 
-/// Statements per chunk handed to the store by [`post_in_chunks`].
-const CHUNK: usize = 500;
+/// Statements per chunk handed to the store by [`post_in_chunks`]. Small chunks keep what is in
+/// flight between the threads (a few hundred statements) in the processor's caches, which the
+/// writer shares: 100 ingested faster than 500 and 2,000 in the sqlite benchmark.
+const CHUNK: usize = 100;
 
 /// Whether a `POST` body goes to the store chunk by chunk ([`post_in_chunks`]): a JSON array
 /// sent without attachment parts, to an LRS that forwards nothing (forwarding keeps a copy of
