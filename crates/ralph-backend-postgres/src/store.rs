@@ -241,11 +241,11 @@ impl PostgresStore {
 
     /// The statement tables, as the shared SQL names them.
     fn statement_tables(&self) -> StatementTables<'_> {
-        StatementTables {
-            statements: &self.tables.statements,
-            agents: &self.tables.agents,
-            activities: &self.tables.activities,
-        }
+        StatementTables::keyed_by_text(
+            &self.tables.statements,
+            &self.tables.agents,
+            &self.tables.activities,
+        )
     }
 
     pub(crate) async fn client(&self) -> Result<Object> {

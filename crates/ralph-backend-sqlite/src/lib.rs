@@ -33,6 +33,7 @@
 mod backend;
 mod checkpoint;
 mod documents;
+mod keys;
 mod privacy;
 mod settings;
 mod store;

@@ -10,6 +10,7 @@ use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 use serde_json::Value;
 
+use crate::keys::{self, Ids, Kind};
 use crate::store::db_error;
 
 fn decode(body: &str) -> Result<Value> {
@@ -42,12 +43,16 @@ fn conditions(filter: &DeleteFilter, time_only: bool, args: &mut Vec<Sql>) -> St
     }
     if let Some(agent) = &filter.agent {
         // Anywhere in the statement: every relation.
-        sql.push_str(" AND s.seq IN (SELECT seq FROM statement_agents WHERE ifi = ?)");
+        sql.push_str(
+            " AND s.seq IN (SELECT seq FROM agent_statements \
+             WHERE agent = (SELECT id FROM agents WHERE ifi = ?))",
+        );
         args.push(Sql::Text(agent.key()));
     }
     if let Some(activity) = &filter.activity {
         sql.push_str(
-            " AND s.seq IN (SELECT seq FROM statement_activities WHERE iri = ? AND direct = 1)",
+            " AND s.seq IN (SELECT seq FROM activity_statements \
+             WHERE activity = (SELECT id FROM activities WHERE iri = ?) AND direct = 1)",
         );
         args.push(Sql::Text(activity.clone()));
     }
@@ -146,14 +151,16 @@ pub(crate) fn delete(
         return Ok(report);
     }
     let mut attachments = BTreeSet::new();
+    let mut unlinked = Unlinked::default();
     for (seq, sha2s) in rows {
-        // The index tables are keyed by IFI / IRI first: find their rows through the body.
+        // The index tables are keyed by agent / activity first: find their rows through the
+        // body.
         let body: Option<String> = tx
             .prepare_cached("SELECT body FROM statements WHERE seq = ?1")
             .and_then(|mut s| s.query_row(params![seq], |r| r.get(0)).optional())
             .map_err(db_error)?;
         if let Some(body) = body {
-            remove_index_rows(&tx, seq, &decode(&body)?)?;
+            unlinked.remove_index_rows(&tx, seq, &decode(&body)?)?;
         }
         report.deleted += tx
             .prepare_cached("DELETE FROM statements WHERE seq = ?1")
@@ -161,6 +168,7 @@ pub(crate) fn delete(
             .map_err(db_error)? as u64;
         attachments.extend(sha2s);
     }
+    unlinked.forget_unused(&tx)?;
     for sha2 in attachments {
         let used = tx
             .prepare_cached("SELECT 1 FROM statements WHERE instr(body, ?1) > 0 LIMIT 1")
@@ -177,22 +185,60 @@ pub(crate) fn delete(
     Ok(report)
 }
 
-/// Removes the agent and activity rows of statement `seq`, found through its body (the
-/// tables are keyed by IFI / IRI first).
-fn remove_index_rows(tx: &Transaction<'_>, seq: i64, statement: &Value) -> Result<()> {
-    let mut agents = tx
-        .prepare_cached("DELETE FROM statement_agents WHERE ifi = ?1 AND seq = ?2")
-        .map_err(db_error)?;
-    for (ifi, _) in statement_agents(statement) {
-        agents.execute(params![ifi.key(), seq]).map_err(db_error)?;
+/// The agents and activities whose rows a deletion removed: those no statement refers to any
+/// more leave their dictionary at the end.
+#[derive(Default)]
+struct Unlinked {
+    agents: BTreeSet<i64>,
+    activities: BTreeSet<i64>,
+}
+
+impl Unlinked {
+    /// Removes the agent rows of statement `seq`, found through its body (`statement`).
+    fn remove_agent_rows(
+        &mut self,
+        tx: &Transaction<'_>,
+        seq: i64,
+        statement: &Value,
+    ) -> Result<()> {
+        for (ifi, _) in statement_agents(statement) {
+            if let Some(id) = keys::id_of(tx, Kind::Agent, &ifi.key())? {
+                keys::unlink(tx, Kind::Agent, id, seq)?;
+                self.agents.insert(id);
+            }
+        }
+        Ok(())
     }
-    let mut activities = tx
-        .prepare_cached("DELETE FROM statement_activities WHERE iri = ?1 AND seq = ?2")
-        .map_err(db_error)?;
-    for (iri, _) in ralph_core::lrs::statement_activities(statement) {
-        activities.execute(params![iri, seq]).map_err(db_error)?;
+
+    /// Removes the agent and activity rows of statement `seq`, found through its body
+    /// (`statement`).
+    fn remove_index_rows(
+        &mut self,
+        tx: &Transaction<'_>,
+        seq: i64,
+        statement: &Value,
+    ) -> Result<()> {
+        self.remove_agent_rows(tx, seq, statement)?;
+        for (iri, _) in ralph_core::lrs::statement_activities(statement) {
+            if let Some(id) = keys::id_of(tx, Kind::Activity, &iri)? {
+                keys::unlink(tx, Kind::Activity, id, seq)?;
+                self.activities.insert(id);
+            }
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// Deletes the agents and activities no statement refers to any more from their
+    /// dictionaries.
+    fn forget_unused(&self, tx: &Transaction<'_>) -> Result<()> {
+        for id in &self.agents {
+            keys::forget_unused(tx, Kind::Agent, *id)?;
+        }
+        for id in &self.activities {
+            keys::forget_unused(tx, Kind::Activity, *id)?;
+        }
+        Ok(())
+    }
 }
 
 /// Replaces `agent` by `pseudonym` in the statements of `target`, re-indexing their agents,
@@ -209,7 +255,8 @@ pub(crate) fn pseudonymize(
         let mut stmt = tx
             .prepare_cached(
                 "SELECT s.seq, s.body FROM statements s WHERE s.target = ?1 \
-                 AND s.seq IN (SELECT seq FROM statement_agents WHERE ifi = ?2)",
+                 AND s.seq IN (SELECT seq FROM agent_statements \
+                 WHERE agent = (SELECT id FROM agents WHERE ifi = ?2))",
             )
             .map_err(db_error)?;
         stmt.query_map(params![target, agent.key()], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -218,6 +265,8 @@ pub(crate) fn pseudonymize(
             .map_err(db_error)?
     };
     let mut changed = 0;
+    let mut unlinked = Unlinked::default();
+    let mut ids = Ids::default();
     for (seq, body) in rows {
         let mut statement = decode(&body)?;
         let before = statement.clone();
@@ -237,22 +286,19 @@ pub(crate) fn pseudonymize(
         tx.prepare_cached("UPDATE statements SET body = ?1, authority = ?2 WHERE seq = ?3")
             .and_then(|mut s| s.execute(params![body, authority, seq]))
             .map_err(db_error)?;
-        let mut delete = tx
-            .prepare_cached("DELETE FROM statement_agents WHERE ifi = ?1 AND seq = ?2")
-            .map_err(db_error)?;
-        for (ifi, _) in statement_agents(&before) {
-            delete.execute(params![ifi.key(), seq]).map_err(db_error)?;
-        }
-        let mut insert = tx
-            .prepare_cached("INSERT INTO statement_agents (ifi, seq, direct) VALUES (?1, ?2, ?3)")
-            .map_err(db_error)?;
+        unlinked.remove_agent_rows(&tx, seq, &before)?;
         for (ifi, relation) in statement_agents(&statement) {
-            insert
-                .execute(params![ifi.key(), seq, relation == Relation::Direct])
-                .map_err(db_error)?;
+            ids.link(
+                &tx,
+                Kind::Agent,
+                &ifi.key(),
+                seq,
+                relation == Relation::Direct,
+            )?;
         }
     }
     if !dry_run {
+        unlinked.forget_unused(&tx)?;
         tx.commit().map_err(db_error)?;
     }
     Ok(changed)

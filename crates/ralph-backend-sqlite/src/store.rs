@@ -20,6 +20,7 @@ use serde_json::Value;
 
 use crate::checkpoint::Checkpointer;
 use crate::documents;
+use crate::keys::{self, Ids, Kind};
 
 /// The schema: one row per statement, plus one row per (agent, statement) and (activity,
 /// statement) pair so that every xAPI filter is an index lookup.
@@ -48,17 +49,20 @@ DROP INDEX IF EXISTS statements_registration;
 CREATE INDEX IF NOT EXISTS statements_authority ON statements (target, authority, seq);
 CREATE INDEX IF NOT EXISTS statements_stored ON statements (target, stored_us);
 CREATE INDEX IF NOT EXISTS statements_voids ON statements (target, voids) WHERE voids IS NOT NULL;
-CREATE TABLE IF NOT EXISTS statement_agents (
-    ifi TEXT NOT NULL,
+-- The agents (IFI keys) and activities (IRIs) of the statements, by id (see `keys.rs`).
+CREATE TABLE IF NOT EXISTS agents (id INTEGER PRIMARY KEY, ifi TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS activities (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS agent_statements (
+    agent INTEGER NOT NULL,
     seq INTEGER NOT NULL,
     direct INTEGER NOT NULL,
-    PRIMARY KEY (ifi, seq)
+    PRIMARY KEY (agent, seq)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS statement_activities (
-    iri TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS activity_statements (
+    activity INTEGER NOT NULL,
     seq INTEGER NOT NULL,
     direct INTEGER NOT NULL,
-    PRIMARY KEY (iri, seq)
+    PRIMARY KEY (activity, seq)
 ) WITHOUT ROWID;
 ";
 
@@ -268,6 +272,7 @@ impl SqliteStore {
                 .map_err(db_error)?;
         }
         writer.execute_batch(SCHEMA).map_err(db_error)?;
+        keys::migrate(&writer)?;
         add_reference_column(&writer)?;
         add_stored_max_column(&writer)?;
         writer
@@ -490,7 +495,7 @@ pub(crate) fn insert_rows(
     rows: Vec<Row>,
 ) -> Result<Vec<String>> {
     let tx = conn.transaction().map_err(db_error)?;
-    let inserted = insert_in(&tx, target, rows)?;
+    let inserted = insert_in(&tx, target, rows, &mut Ids::default())?;
     tx.commit().map_err(db_error)?;
     Ok(inserted)
 }
@@ -506,12 +511,13 @@ pub(crate) fn insert_row_chunks(
     chunks: std::sync::mpsc::Receiver<Result<Vec<Row>>>,
 ) -> Result<Vec<String>> {
     let tx = conn.transaction().map_err(db_error)?;
+    let mut ids = Ids::default();
     let mut inserted = Vec::new();
     let mut refused = None;
     for chunk in chunks {
         match chunk {
             Err(err) => return Err(err),
-            Ok(rows) if refused.is_none() => match insert_in(&tx, target, rows) {
+            Ok(rows) if refused.is_none() => match insert_in(&tx, target, rows, &mut ids) {
                 Ok(ids) => inserted.extend(ids),
                 Err(err) => refused = Some(err),
             },
@@ -526,8 +532,13 @@ pub(crate) fn insert_row_chunks(
 }
 
 /// The statements of [`insert_rows`], in its transaction `tx`: each query is prepared once
-/// per transaction.
-fn insert_in(tx: &rusqlite::Transaction<'_>, target: &str, rows: Vec<Row>) -> Result<Vec<String>> {
+/// per transaction, and `ids` are the agent and activity ids met in it.
+fn insert_in(
+    tx: &rusqlite::Transaction<'_>,
+    target: &str,
+    rows: Vec<Row>,
+    ids: &mut Ids,
+) -> Result<Vec<String>> {
     let prepare = |sql: &str| tx.prepare_cached(sql).map_err(db_error);
     let mut select_body = prepare("SELECT body FROM statements WHERE target = ?1 AND id = ?2")?;
     let mut select_voids = prepare("SELECT voids FROM statements WHERE target = ?1 AND id = ?2")?;
@@ -541,10 +552,6 @@ fn insert_in(tx: &rusqlite::Transaction<'_>, target: &str, rows: Vec<Row>) -> Re
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
          ON CONFLICT (target, id) DO NOTHING",
     )?;
-    let mut agents =
-        prepare("INSERT INTO statement_agents (ifi, seq, direct) VALUES (?1, ?2, ?3)")?;
-    let mut activities =
-        prepare("INSERT INTO statement_activities (iri, seq, direct) VALUES (?1, ?2, ?3)")?;
     let mut inserted = Vec::with_capacity(rows.len());
     // The running maximum of `stored_us` (see `add_stored_max_column`).
     let mut stored_max: i64 = prepare("SELECT max(stored_max_us) FROM statements")?
@@ -632,14 +639,10 @@ fn insert_in(tx: &rusqlite::Transaction<'_>, target: &str, rows: Vec<Row>) -> Re
         voiders |= row.voids.is_some();
         let seq = tx.last_insert_rowid();
         for (ifi, direct) in &row.agents {
-            agents
-                .execute(params![ifi, seq, direct])
-                .map_err(db_error)?;
+            ids.link(tx, Kind::Agent, ifi, seq, *direct)?;
         }
         for (iri, direct) in &row.activities {
-            activities
-                .execute(params![iri, seq, direct])
-                .map_err(db_error)?;
+            ids.link(tx, Kind::Activity, iri, seq, *direct)?;
         }
         inserted.push(id);
     }
@@ -777,8 +780,10 @@ fn bound(param: SqlParam) -> rusqlite::types::Value {
 /// The statement tables, as the shared SQL names them.
 const TABLES: StatementTables<'static> = StatementTables {
     statements: "statements",
-    agents: "statement_agents",
-    activities: "statement_activities",
+    agents: "agent_statements",
+    activities: "activity_statements",
+    agent_match: "a.agent = (SELECT id FROM agents WHERE ifi = ?)",
+    activity_match: "c.activity = (SELECT id FROM activities WHERE iri = ?)",
 };
 
 fn get_one(conn: &Connection, target: &str, id: &str) -> Result<Option<FoundStatement>> {
@@ -1100,6 +1105,176 @@ mod plan_tests {
         assert_eq!(indexes, vec!["statements_registered".to_owned()]);
     }
 
+    /// The keys in the dictionary of agents, or of activities.
+    fn dictionary(conn: &Connection, kind: Kind) -> Vec<String> {
+        let sql = match kind {
+            Kind::Agent => "SELECT ifi FROM agents ORDER BY ifi",
+            Kind::Activity => "SELECT iri FROM activities ORDER BY iri",
+        };
+        conn.prepare(sql)
+            .expect("query")
+            .query_map([], |row| row.get(0))
+            .expect("rows")
+            .map(|r| r.expect("key"))
+            .collect()
+    }
+
+    /// The ids of the statements of `target` a page of 100 of `query` lists.
+    fn listed(conn: &Connection, target: &str, query: &StatementQuery) -> Vec<String> {
+        let query = StatementQuery {
+            limit: 100,
+            ..query.clone()
+        };
+        query_page(conn, target, &query)
+            .expect("page")
+            .statements
+            .iter()
+            .map(|s| s["id"].as_str().expect("id").to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_database_made_before_the_dictionaries_moves_its_side_tables_into_them() {
+        use ralph_testkit::lrs::{id, statement as of};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("lrs.sqlite3");
+        {
+            let store = SqliteStore::open(&path, 1, 5000).expect("store");
+            let mut conn = lock(&store.inner.writer);
+            let batch = vec![
+                of(1, "alice", "completed", "course"),
+                of(2, "bob", "completed", "unit"),
+                of(3, "alice", "answered", "unit"),
+            ];
+            insert_batch(&mut conn, "", batch).expect("batch");
+            // The side tables as they were before the dictionaries.
+            conn.execute_batch(
+                "CREATE TABLE statement_agents (ifi TEXT NOT NULL, seq INTEGER NOT NULL,
+                     direct INTEGER NOT NULL, PRIMARY KEY (ifi, seq)) WITHOUT ROWID;
+                 CREATE TABLE statement_activities (iri TEXT NOT NULL, seq INTEGER NOT NULL,
+                     direct INTEGER NOT NULL, PRIMARY KEY (iri, seq)) WITHOUT ROWID;
+                 INSERT INTO statement_agents SELECT a.ifi, s.seq, s.direct
+                     FROM agent_statements s JOIN agents a ON a.id = s.agent;
+                 INSERT INTO statement_activities SELECT c.iri, s.seq, s.direct
+                     FROM activity_statements s JOIN activities c ON c.id = s.activity;
+                 DROP TABLE agent_statements;
+                 DROP TABLE activity_statements;
+                 DROP TABLE agents;
+                 DROP TABLE activities;",
+            )
+            .expect("old side tables");
+        }
+        let store = SqliteStore::open(&path, 1, 5000).expect("reopened");
+        let conn = lock(&store.inner.writer);
+        let old: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name LIKE 'statement\\_a%' ESCAPE '\\'",
+                [],
+                |row| row.get(0),
+            )
+            .expect("count");
+        assert_eq!(old, 0, "the old side tables are dropped");
+        let alice = StatementQuery {
+            agent: Some(Ifi::Mbox("mailto:alice@example.org".into())),
+            ..StatementQuery::default()
+        };
+        assert_eq!(listed(&conn, "", &alice), vec![id(3), id(1)]);
+        let unit = StatementQuery {
+            activity: Some("http://example.org/activities/unit".into()),
+            ..StatementQuery::default()
+        };
+        assert_eq!(listed(&conn, "", &unit), vec![id(3), id(2)]);
+        let authority = StatementQuery {
+            agent: Some(Ifi::Mbox("mailto:lrs@example.org".into())),
+            related_agents: true,
+            ..StatementQuery::default()
+        };
+        assert_eq!(listed(&conn, "", &authority), vec![id(3), id(2), id(1)]);
+    }
+
+    #[test]
+    fn deleting_or_pseudonymising_a_learner_leaves_no_key_of_theirs() {
+        use crate::privacy;
+        use ralph_core::lrs::DeleteFilter;
+        use ralph_testkit::lrs::statement as of;
+        let store = SqliteStore::in_memory().expect("store");
+        let mut conn = lock(&store.inner.writer);
+        let batch = vec![
+            of(1, "alice", "completed", "course"),
+            of(2, "bob", "completed", "unit"),
+            of(3, "alice", "answered", "alice-only"),
+            of(4, "carol", "answered", "unit"),
+        ];
+        insert_batch(&mut conn, "", batch).expect("batch");
+        let alice = Ifi::Mbox("mailto:alice@example.org".into());
+        let filter = DeleteFilter {
+            agent: Some(alice),
+            ..DeleteFilter::default()
+        };
+        let report = privacy::delete(&mut conn, "", &filter, false).expect("delete");
+        assert_eq!(report.deleted, 2);
+        assert_eq!(
+            dictionary(&conn, Kind::Agent),
+            vec![
+                "mbox:mailto:bob@example.org",
+                "mbox:mailto:carol@example.org",
+                "mbox:mailto:lrs@example.org"
+            ]
+        );
+        assert_eq!(
+            dictionary(&conn, Kind::Activity),
+            vec!["http://example.org/activities/unit"]
+        );
+        let bob = Ifi::Mbox("mailto:bob@example.org".into());
+        let pseudonym = Ifi::Account {
+            home_page: "https://pseudonyms.example.org".into(),
+            name: "0a1b".into(),
+        };
+        let changed =
+            privacy::pseudonymize(&mut conn, "", &bob, &pseudonym, false).expect("pseudonymize");
+        assert_eq!(changed, 1);
+        assert_eq!(
+            dictionary(&conn, Kind::Agent),
+            vec![
+                "account:https://pseudonyms.example.org 0a1b",
+                "mbox:mailto:carol@example.org",
+                "mbox:mailto:lrs@example.org"
+            ]
+        );
+        let by_pseudonym = StatementQuery {
+            agent: Some(pseudonym),
+            ..StatementQuery::default()
+        };
+        assert_eq!(
+            listed(&conn, "", &by_pseudonym),
+            vec![ralph_testkit::lrs::id(2)]
+        );
+    }
+
+    #[test]
+    fn a_refused_batch_takes_its_new_keys_back() {
+        use ralph_testkit::lrs::{id, statement as of};
+        let store = SqliteStore::in_memory().expect("store");
+        let mut conn = lock(&store.inner.writer);
+        insert_batch(&mut conn, "", vec![of(1, "alice", "completed", "course")]).expect("first");
+        // A new agent and activity, then a conflict: nothing of the batch stays.
+        let refused = vec![
+            of(2, "dave", "completed", "new-unit"),
+            of(1, "alice", "failed", "course"),
+        ];
+        let err = insert_batch(&mut conn, "", refused).expect_err("conflict");
+        assert_eq!(err.kind(), ErrorKind::Conflict);
+        assert!(!dictionary(&conn, Kind::Agent).contains(&"mbox:mailto:dave@example.org".into()));
+        // The same keys in the next batch get ids that exist.
+        insert_batch(&mut conn, "", vec![of(2, "dave", "completed", "new-unit")]).expect("again");
+        let dave = StatementQuery {
+            agent: Some(Ifi::Mbox("mailto:dave@example.org".into())),
+            activity: Some("http://example.org/activities/new-unit".into()),
+            ..StatementQuery::default()
+        };
+        assert_eq!(listed(&conn, "", &dave), vec![id(2)]);
+    }
+
     #[test]
     fn a_new_database_has_16_kib_pages_read_through_a_memory_map() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -1186,7 +1361,7 @@ mod plan_tests {
                     agent: agent.clone(),
                     ..base.clone()
                 },
-                "SEARCH a USING PRIMARY KEY (ifi=?)",
+                "SEARCH a USING PRIMARY KEY (agent=?)",
             ),
             (
                 "related agents",
@@ -1196,7 +1371,7 @@ mod plan_tests {
                     cursor: Some("40".into()),
                     ..base.clone()
                 },
-                "SEARCH a USING PRIMARY KEY (ifi=? AND seq<?)",
+                "SEARCH a USING PRIMARY KEY (agent=? AND seq<?)",
             ),
             (
                 "verb",
@@ -1212,7 +1387,7 @@ mod plan_tests {
                     activity: activity.clone(),
                     ..base.clone()
                 },
-                "SEARCH c USING PRIMARY KEY (iri=?)",
+                "SEARCH c USING PRIMARY KEY (activity=?)",
             ),
             (
                 "related activities",
@@ -1221,7 +1396,7 @@ mod plan_tests {
                     related_activities: true,
                     ..base.clone()
                 },
-                "SEARCH c USING PRIMARY KEY (iri=?)",
+                "SEARCH c USING PRIMARY KEY (activity=?)",
             ),
             (
                 "registration",
@@ -1264,7 +1439,7 @@ mod plan_tests {
                     since: at("2024-01-01T00:00:30Z"),
                     ..base.clone()
                 },
-                "SEARCH a USING PRIMARY KEY (ifi=? AND seq>?)",
+                "SEARCH a USING PRIMARY KEY (agent=? AND seq>?)",
             ),
         ];
         for (name, query, expected) in cases {

@@ -350,11 +350,7 @@ async fn every_filter_is_an_index_read_in_page_order() {
         format!("\"{p}statement_agents\""),
         format!("\"{p}statement_activities\""),
     );
-    let tables = StatementTables {
-        statements: &statements,
-        agents: &agents,
-        activities: &activities,
-    };
+    let tables = StatementTables::keyed_by_text(&statements, &agents, &activities);
     let since = DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z")
         .map(|t| t.to_utc())
         .ok();

@@ -101,10 +101,33 @@ pub struct StatementTables<'a> {
     /// Statements, one row each: `seq`, `target`, `body`, `voided`, `verb`, `registration`,
     /// `authority`, the stored time and `ref` (the target of a `StatementRef` object).
     pub statements: &'a str,
-    /// The agents of each statement: `seq`, `ifi`, `direct`.
+    /// The agents of each statement: `seq`, the agent (its IFI key or an id of it, see
+    /// `agent_match`), `direct`; its primary key is (agent, `seq`).
     pub agents: &'a str,
-    /// The activities of each statement: `seq`, `iri`, `direct`.
+    /// The activities of each statement: `seq`, the activity (its IRI or an id of it, see
+    /// `activity_match`), `direct`; its primary key is (activity, `seq`).
     pub activities: &'a str,
+    /// The condition on the agents table (aliased `a`) that selects the rows of one agent,
+    /// whose IFI key is the one `?`: `a.ifi = ?` when the table holds the key itself.
+    pub agent_match: &'a str,
+    /// The condition on the activities table (aliased `c`) that selects the rows of one
+    /// activity, whose IRI is the one `?`: `c.iri = ?` when the table holds the IRI itself.
+    pub activity_match: &'a str,
+}
+
+impl<'a> StatementTables<'a> {
+    /// The tables of a store whose agents and activities tables hold the IFI keys and IRIs
+    /// themselves (columns `ifi` and `iri`).
+    #[must_use]
+    pub const fn keyed_by_text(statements: &'a str, agents: &'a str, activities: &'a str) -> Self {
+        Self {
+            statements,
+            agents,
+            activities,
+            agent_match: "a.ifi = ?",
+            activity_match: "c.iri = ?",
+        }
+    }
 }
 
 /// The sequence number in the cursor of `query` (the page starts after it), if any.
@@ -130,9 +153,9 @@ pub fn page_cursor(query: &StatementQuery) -> Result<Option<i64>> {
 /// Every filter is an index range read in page order, so that a page costs about its own size
 /// whatever the number of statements stored: `verb`, `registration` and `authority` read the
 /// `(target, <column>, seq)` indexes; `agent` and `activity` (related or not) drive the query
-/// from the side tables, whose primary keys `(ifi, seq)` and `(iri, seq)` already are in page
-/// order (no sort of every statement of a popular agent); without those the `(target, seq)`
-/// index is walked. See [`statement_page_from`] for the time filters.
+/// from the side tables, whose primary keys (agent, `seq`) and (activity, `seq`) already are
+/// in page order (no sort of every statement of a popular agent); without those the
+/// `(target, seq)` index is walked. See [`statement_page_from`] for the time filters.
 ///
 /// # Errors
 /// A cursor that is not a sequence number is invalid input.
@@ -229,7 +252,7 @@ pub fn statement_page_from(
         };
         q.bind(
             dialect,
-            &format!(" AND a.ifi = ?{direct}"),
+            &format!(" AND {}{direct}", tables.agent_match),
             SqlParam::Text(agent.key()),
         );
     }
@@ -241,7 +264,7 @@ pub fn statement_page_from(
         };
         q.bind(
             dialect,
-            &format!(" AND c.iri = ?{direct}"),
+            &format!(" AND {}{direct}", tables.activity_match),
             SqlParam::Text(activity.clone()),
         );
     }
@@ -439,11 +462,8 @@ mod tests {
     use super::*;
     use crate::lrs::Ifi;
 
-    const TABLES: StatementTables<'static> = StatementTables {
-        statements: "statements",
-        agents: "statement_agents",
-        activities: "statement_activities",
-    };
+    const TABLES: StatementTables<'static> =
+        StatementTables::keyed_by_text("statements", "statement_agents", "statement_activities");
 
     fn placeholders(sql: &str, sigil: char) -> Vec<usize> {
         let mut found = Vec::new();
