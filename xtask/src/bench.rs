@@ -144,10 +144,37 @@ fn base64(input: &str) -> String {
 
 /// A statement of the load: distinct ids, a few actors, verbs and activities to filter on.
 pub(crate) fn statement(n: usize) -> String {
+    statement_as(n, &statement_id(n, false))
+}
+
+/// The id of statement `n` of the load: in the order of `n` (`random`: false), or looking
+/// random, as version 4 UUIDs do (distinct for every `n` all the same).
+pub(crate) fn statement_id(n: usize, random: bool) -> String {
+    if !random {
+        return format!("{:08x}-0000-4000-8000-{n:012x}", n / 1_000_000);
+    }
+    // SplitMix64's finaliser is a bijection: every bit of `a` is in the id, so ids differ.
+    let mix = |mut z: u64| {
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let a = mix(n as u64);
+    let b = mix(!(n as u64));
     format!(
-        r#"{{"id":"{:08x}-0000-4000-8000-{:012x}","actor":{{"account":{{"homePage":"https://lms.example.org","name":"learner-{}"}}}},"verb":{{"id":"http://adlnet.gov/expapi/verbs/{}"}},"object":{{"id":"https://lms.example.org/courses/c{}/unit{}","definition":{{"type":"http://adlnet.gov/expapi/activities/lesson"}}}},"result":{{"score":{{"scaled":0.{}}},"completion":true}},"timestamp":"2024-01-15T10:{:02}:{:02}Z"}}"#,
-        n / 1_000_000,
-        n,
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        b & 0xfff,
+        ((a >> 12) & 0xf) << 44 | (b >> 20) & 0xfff_ffff_ffff,
+    )
+}
+
+/// Statement `n` of the load with the id `id`.
+pub(crate) fn statement_as(n: usize, id: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","actor":{{"account":{{"homePage":"https://lms.example.org","name":"learner-{}"}}}},"verb":{{"id":"http://adlnet.gov/expapi/verbs/{}"}},"object":{{"id":"https://lms.example.org/courses/c{}/unit{}","definition":{{"type":"http://adlnet.gov/expapi/activities/lesson"}}}},"result":{{"score":{{"scaled":0.{}}},"completion":true}},"timestamp":"2024-01-15T10:{:02}:{:02}Z"}}"#,
         n % 1000,
         ["experienced", "completed", "answered", "attempted"][n % 4],
         n % 20,
@@ -366,4 +393,35 @@ fn load(port: u16, credentials: &(String, String), options: &LrsBench) -> anyhow
         report(name, count, begin.elapsed(), latencies);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_statement_ids_are_distinct_version_4_uuids_out_of_load_order() {
+        let ids: Vec<String> = (0..200_000).map(|n| statement_id(n, true)).collect();
+        let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len());
+        for id in ids.iter().take(1000) {
+            let groups: Vec<&str> = id.split('-').collect();
+            let lengths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+            assert_eq!(lengths, vec![8, 4, 4, 4, 12], "{id}");
+            assert!(
+                groups[2].starts_with('4') && groups[3].starts_with('8'),
+                "{id}"
+            );
+            assert!(
+                id.chars().all(|c| c == '-' || c.is_ascii_hexdigit()),
+                "{id}"
+            );
+        }
+        let ascending = ids.windows(2).filter(|w| w[0] < w[1]).count();
+        assert!(
+            (80_000..120_000).contains(&ascending),
+            "{ascending} ascending pairs"
+        );
+        assert!((0..1000).map(|n| statement_id(n, false)).is_sorted());
+    }
 }

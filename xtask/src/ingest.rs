@@ -12,6 +12,9 @@
 //! Python ralph 5.1 on ClickHouse (`--python-ralph BIN`, the `ralph` of a venv with
 //! `ralph-malph[cli,lrs,backend-clickhouse]==5.1.0`; `--python-statements` of them); xapi-rs on
 //! the same PostgreSQL (`--xapi-rs BIN`). An LRS that cannot run gets a row saying why.
+//!
+//! The statement ids follow the load order, which is the cheapest for a store's id index;
+//! `--random-ids` gives ids that look random, as the version 4 UUIDs of most real statements.
 
 use std::io::Write as _;
 use std::net::TcpListener;
@@ -22,7 +25,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 
-use crate::bench::{Http, PASSWORD, USER, build_release, percentile, statement, write_credentials};
+use crate::bench::{
+    Http, PASSWORD, USER, build_release, percentile, statement_as, statement_id, write_credentials,
+};
 
 /// Options of the ingest benchmark.
 pub struct IngestBench {
@@ -43,6 +48,9 @@ pub struct IngestBench {
     pub xapi_rs: Option<PathBuf>,
     /// Skip `cargo build --release -p ralph-cli` (use the binary there).
     pub no_build: bool,
+    /// Statement ids that look random (version 4 UUIDs, as most real statements have)
+    /// instead of ids in load order.
+    pub random_ids: bool,
 }
 
 const XAPI: &str = "/xAPI/statements";
@@ -191,6 +199,7 @@ fn measure(
     // The next batch is written while the LRS stores the one before, as a loader reading
     // its next batch from a file would.
     let size = options.batch;
+    let random_ids = options.random_ids;
     let (sender, bodies) = std::sync::mpsc::sync_channel(1);
     let begin = Instant::now();
     let writer = std::thread::spawn(move || {
@@ -202,7 +211,7 @@ fn measure(
                 if body.len() > 1 {
                     body.push(',');
                 }
-                body.push_str(&statement(n));
+                body.push_str(&statement_as(n, &statement_id(n, random_ids)));
             }
             body.push(']');
             if sender.send(body).is_err() {

@@ -7,9 +7,9 @@
 //!   --password W]`: a load run of `ralph runserver` on loopback, or of another LRS already
 //!   listening on port P (see the `bench` module).
 //! - `bench lrs-ingest [--statements N] [--python-statements N] [--batch N] [--queries N]
-//!   [--only sqlite,postgres,...] [--python-ralph BIN] [--xapi-rs BIN] [--no-build]`: one
-//!   client backfilling each LRS that runs here, then filtered reads, in one table (see the
-//!   `ingest` module).
+//!   [--only sqlite,postgres,...] [--python-ralph BIN] [--xapi-rs BIN] [--random-ids]
+//!   [--no-build]`: one client backfilling each LRS that runs here, then filtered reads, in one
+//!   table (see the `ingest` module).
 
 mod bench;
 mod ingest;
@@ -84,12 +84,13 @@ fn main() -> anyhow::Result<()> {
                     python_ralph: text("--python-ralph").map(PathBuf::from),
                     xapi_rs: text("--xapi-rs").map(PathBuf::from),
                     no_build: args.iter().any(|a| a == "--no-build"),
+                    random_ids: args.iter().any(|a| a == "--random-ids"),
                 },
             )
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask codegen [--check] | cargo xtask bench lrs [--statements N] [--batch N] [--writers N] [--pages N] | cargo xtask bench lrs-ingest [--statements N] [--python-statements N] [--batch N] [--queries N] [--only a,b] [--python-ralph BIN] [--xapi-rs BIN] [--no-build]"
+                "usage: cargo xtask codegen [--check] | cargo xtask bench lrs [--statements N] [--batch N] [--writers N] [--pages N] | cargo xtask bench lrs-ingest [--statements N] [--python-statements N] [--batch N] [--queries N] [--only a,b] [--python-ralph BIN] [--xapi-rs BIN] [--random-ids] [--no-build]"
             );
             std::process::exit(2);
         }
