@@ -202,10 +202,7 @@ impl Unlinked {
         statement: &Value,
     ) -> Result<()> {
         for (ifi, _) in statement_agents(statement) {
-            if let Some(id) = keys::id_of(tx, Kind::Agent, &ifi.key())? {
-                keys::unlink(tx, Kind::Agent, id, seq)?;
-                self.agents.insert(id);
-            }
+            self.unlink(tx, Kind::Agent, &ifi.key(), seq)?;
         }
         Ok(())
     }
@@ -220,10 +217,20 @@ impl Unlinked {
     ) -> Result<()> {
         self.remove_agent_rows(tx, seq, statement)?;
         for (iri, _) in ralph_core::lrs::statement_activities(statement) {
-            if let Some(id) = keys::id_of(tx, Kind::Activity, &iri)? {
-                keys::unlink(tx, Kind::Activity, id, seq)?;
-                self.activities.insert(id);
+            self.unlink(tx, Kind::Activity, &iri, seq)?;
+        }
+        Ok(())
+    }
+
+    /// Removes the row of statement `seq` for `key` from the side table of `kind`.
+    fn unlink(&mut self, tx: &Transaction<'_>, kind: Kind, key: &str, seq: i64) -> Result<()> {
+        if let Some(id) = keys::id_of(tx, kind, key)? {
+            keys::unlink(tx, kind, id, seq)?;
+            match kind {
+                Kind::Agent => &mut self.agents,
+                Kind::Activity => &mut self.activities,
             }
+            .insert(id);
         }
         Ok(())
     }
