@@ -124,12 +124,17 @@ output is not valid xAPI:
 - **Video statements** also carry what the xAPI video profile requires (ERB's do not): the
   video profile category, the video `session-id` extension (a UUID, `null` without a session),
   a `length` (0.0 when the event has no duration, as Ralph writes it), `progress` on
-  `terminated` (time / length, 0.0 when unknown) and `completed` (1.0). Transcript shown/hidden
-  and `speed_change_video` keep ERB's `interacted` shape, which none of the three `interacted`
-  types of Ralph's video models (closed captions with their language, volume, screen) fits:
-  `ralph validate` reports them as invalid video-profile statements; so are closed-caption
-  statements of events without a time or a caption language (converted all the same rather
-  than dropped).
+  `terminated` (time / length, 0.0 when unknown) and `completed` (1.0).
+- **Video `interacted`**: every one carries the video `time`, which the video profile's
+  `interacted` templates all require; an event without `currentTime` (or `current_time`) is an
+  error naming it. Closed captions shown or hidden with a caption language are the profile's
+  closed-captioning template (`VideoEnableClosedCaptioning`). Transcript shown/hidden, and
+  captions of an event that names no language, keep ERB's `cc-enabled` shape, which none of
+  the profile's three templates (closed captions with their language, volume, screen) fits:
+  `ralph validate` types them `VideoInteracted`, the rules the three templates share. So does
+  `speed_change_video`, which adds to ERB's `speed-from`/`speed-to` the `time` of the change
+  and the new speed as the profile's `speed` context extension (`1.5x`). A caption language
+  that is not a string is an error naming `event.language`.
 - **Enrollment mode change** (`registered` + course) carries the LMS profile category and no
   context extensions, as Ralph's registration statements, to be a valid LMS
   `LMSRegisteredCourse`.

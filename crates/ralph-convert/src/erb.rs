@@ -360,11 +360,17 @@ fn video_loaded<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
     common.finish(INITIALIZED, object, None)
 }
 
+/// [`current_time`], which every video interaction needs.
+fn required_time(ev: &Ev<'_>) -> Result<Node<'static>, Fail> {
+    match current_time(ev)? {
+        Some(time) => Ok(time),
+        None => fail("event.currentTime", "field required"),
+    }
+}
+
 fn video_timed<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>, verb: &'static str) -> Result<Draft<'a>, Fail> {
     let (common, object) = video(ctx, ev)?;
-    let Some(time) = current_time(ev)? else {
-        return fail("event.currentTime", "field required");
-    };
+    let time = required_time(ev)?;
     let mut extensions = Object::new();
     if verb == TERMINATED {
         extensions.insert(VIDEO_PROGRESS, progress(ev, &time));
@@ -426,8 +432,11 @@ fn iso_duration(secs: f64) -> String {
     out
 }
 
+/// Closed captions or transcript shown or hidden: ERB's `cc-enabled` shape. With a caption
+/// language it is the video profile's closed-captioning template; without one (a transcript,
+/// or captions of an event that names no language) it is a `VideoInteracted` statement.
 fn video_captions<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
-    let (common, object) = video(ctx, ev)?;
+    let (mut common, object) = video(ctx, ev)?;
     let enabled = matches!(
         ev.name,
         "edx.video.closed_captions.shown"
@@ -436,22 +445,33 @@ fn video_captions<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
             | "show_transcript"
     );
     let mut extensions = Object::new();
-    if let Some(time) = current_time(ev)? {
-        extensions.insert(VIDEO_TIME, time);
-    }
+    extensions.insert(VIDEO_TIME, required_time(ev)?);
     extensions.insert(VIDEO_CC_ENABLED, Node::Bool(enabled));
-    let mut common = common;
-    common.extension(VIDEO_CC_LANGUAGE, ev.data("language"));
+    match ev.data("language") {
+        None => {}
+        Some(language @ Node::String(_)) => common.extension(VIDEO_CC_LANGUAGE, Some(language)),
+        Some(other) => {
+            return fail(
+                "event.language",
+                format!("expected a language tag, got {other}"),
+            );
+        }
+    }
     common.finish(INTERACTED, object, Some(node!({"extensions": extensions})))
 }
 
+/// A speed change: ERB's `speed-from` and `speed-to`, plus what the video profile has for it,
+/// the `time` of the change and the new `speed` in the context.
 fn video_speed<'a>(ctx: &Ctx<'_>, ev: &Ev<'a>) -> Result<Draft<'a>, Fail> {
-    let (common, object) = video(ctx, ev)?;
+    let (mut common, object) = video(ctx, ev)?;
     let speed = |key: &str| -> Result<String, Fail> { Ok(format!("{}x", ev.data_text(key)?)) };
+    let to = speed("new_speed")?;
     let result = node!({"extensions": {
+        VIDEO_TIME: required_time(ev)?,
         VIDEO_SPEED_FROM: speed("old_speed")?,
-        VIDEO_SPEED_TO: speed("new_speed")?,
+        VIDEO_SPEED_TO: to.clone(),
     }});
+    common.extension(VIDEO_SPEED, Some(&Node::from(to)));
     common.finish(INTERACTED, object, Some(result))
 }
 

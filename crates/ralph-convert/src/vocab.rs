@@ -59,6 +59,7 @@ pub(crate) const VIDEO_TIME: &str = "https://w3id.org/xapi/video/extensions/time
 pub(crate) const VIDEO_TIME_FROM: &str = "https://w3id.org/xapi/video/extensions/time-from";
 pub(crate) const VIDEO_TIME_TO: &str = "https://w3id.org/xapi/video/extensions/time-to";
 pub(crate) const VIDEO_CC_ENABLED: &str = "https://w3id.org/xapi/video/extensions/cc-enabled";
+pub(crate) const VIDEO_SPEED: &str = "https://w3id.org/xapi/video/extensions/speed";
 pub(crate) const VIDEO_SPEED_FROM: &str = "https://w3id.org/xapi/openedx/extension/speed-from";
 pub(crate) const VIDEO_SPEED_TO: &str = "https://w3id.org/xapi/openedx/extension/speed-to";
 pub(crate) const TOTAL_ITEMS: &str = "https://w3id.org/xapi/acrossx/extensions/total-items";

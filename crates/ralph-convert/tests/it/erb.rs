@@ -224,19 +224,6 @@ fn mutations() -> [Value; 5] {
 fn mutated_events_never_panic_and_produce_only_valid_statements() {
     use ralph_models::edx::json as edx_json;
 
-    // ERB's video `interacted` shapes: valid closed-caption statements only with a time and a
-    // caption language, which these events may lack (see docs/conversions.md).
-    let unmodelled = [
-        "hide_transcript",
-        "show_transcript",
-        "edx.video.transcript.hidden",
-        "edx.video.transcript.shown",
-        "speed_change_video",
-        "video_hide_cc_menu",
-        "video_show_cc_menu",
-        "edx.video.closed_captions.hidden",
-        "edx.video.closed_captions.shown",
-    ];
     let mut converted = 0;
     let mut rejected = 0;
     for source in erb_sources() {
@@ -269,9 +256,6 @@ fn mutated_events_never_panic_and_produce_only_valid_statements() {
                 match convert(&e) {
                     Ok(out) => {
                         converted += 1;
-                        if unmodelled.contains(&source) {
-                            continue;
-                        }
                         for statement in out.lines() {
                             if let Err(err) = ralph_models::xapi::validate_statement_str(statement)
                             {

@@ -106,7 +106,7 @@ impl ValidatedStatement {
 /// Validates a statement the way `ralph validate -f xapi` does: the xAPI specification's
 /// rules, then the rules of the statement type(s) its selector matches.
 ///
-/// When several types match (the three video `interacted` types), they are tried in order and
+/// When several types match (the four video `interacted` types), they are tried in order and
 /// the first whose rules hold wins; when none holds, the errors of all of them are returned.
 /// A statement matching no type is valid and returned with `statement_type: None`.
 ///

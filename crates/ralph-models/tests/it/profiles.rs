@@ -10,7 +10,7 @@ fn statement_types_inventory() {
     let types = xapi::statement_types();
     let count = |p: Profile| types.iter().filter(|t| t.profile == p).count();
     assert_eq!(count(Profile::Navigation), 2);
-    assert_eq!(count(Profile::Video), 9);
+    assert_eq!(count(Profile::Video), 10);
     assert_eq!(count(Profile::Lms), 12);
     assert_eq!(count(Profile::VirtualClassroom), 15);
     assert_eq!(count(Profile::Cmi5), 9);
@@ -36,7 +36,8 @@ fn selector_finds_the_candidates() {
         [
             "VideoEnableClosedCaptioning",
             "VideoVolumeChangeInteraction",
-            "VideoScreenChangeInteraction"
+            "VideoScreenChangeInteraction",
+            "VideoInteracted"
         ]
     );
     let validated = xapi::validate_statement(&video.example()).unwrap();
@@ -74,9 +75,72 @@ fn failing_candidates_report_every_candidate() {
         "VideoEnableClosedCaptioning",
         "VideoVolumeChangeInteraction",
         "VideoScreenChangeInteraction",
+        "VideoInteracted",
     ] {
         assert!(text.contains(name), "{text}");
     }
+}
+
+#[test]
+fn video_interactions_outside_the_three_templates() {
+    const TIME: &str = "https://w3id.org/xapi/video/extensions/time";
+    const LANG: &str = "https://w3id.org/xapi/video/extensions/cc-subtitle-lang";
+    const VOLUME: &str = "https://w3id.org/xapi/video/extensions/volume";
+    let captions = xapi::statement_type("VideoEnableClosedCaptioning")
+        .unwrap()
+        .example();
+
+    // A transcript shown: `cc-enabled` without a caption language.
+    let mut transcript = captions.clone();
+    transcript["context"]["extensions"]
+        .as_object_mut()
+        .unwrap()
+        .remove(LANG);
+    let validated = xapi::validate_statement(&transcript).unwrap();
+    assert_eq!(validated.type_name(), Some("VideoInteracted"));
+
+    // A speed change.
+    let mut speed = transcript.clone();
+    speed["result"]["extensions"]
+        .as_object_mut()
+        .unwrap()
+        .remove("https://w3id.org/xapi/video/extensions/cc-enabled");
+    speed["context"]["extensions"]["https://w3id.org/xapi/video/extensions/speed"] = json!("1.5x");
+    let validated = xapi::validate_statement(&speed).unwrap();
+    assert_eq!(validated.type_name(), Some("VideoInteracted"));
+
+    // Every video interaction has a time.
+    let mut untimed = speed.clone();
+    untimed["result"]["extensions"]
+        .as_object_mut()
+        .unwrap()
+        .remove(TIME);
+    untimed["result"]["extensions"]["https://w3id.org/xapi/video/extensions/cc-enabled"] =
+        json!(true);
+    let err = xapi::validate_statement(&untimed).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            r#"result.extensions["https://w3id.org/xapi/video/extensions/time"]: required in a `VideoInteracted` statement"#
+        ),
+        "{err}"
+    );
+
+    // A template's own extension holds the statement to that template.
+    let mut captions_untimed = captions.clone();
+    captions_untimed["result"]["extensions"]
+        .as_object_mut()
+        .unwrap()
+        .remove(TIME);
+    assert!(xapi::validate_statement(&captions_untimed).is_err());
+    let mut volume = speed;
+    volume["context"]["extensions"][VOLUME] = json!("loud");
+    let err = xapi::validate_statement(&volume).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "not allowed (a `VideoVolumeChangeInteraction` extension) in a `VideoInteracted`"
+        ),
+        "{err}"
+    );
 }
 
 #[test]

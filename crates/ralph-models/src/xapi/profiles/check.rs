@@ -291,6 +291,16 @@ impl<'s> Check<'s> {
         self.ext(place, key, kind, false);
     }
 
+    /// The extension `key` at `place` must be absent: it belongs to another statement type.
+    pub(crate) fn forbid_ext(&mut self, place: Ext, key: &str, owner: &str) {
+        if self.extensions(place).is_some_and(|m| m.contains_key(key)) {
+            let mut path: Vec<&str> = place.path().to_vec();
+            path.push(key);
+            let reason = format!("not allowed (a `{owner}` extension)");
+            self.fail(&path, Rule::ProfileForbidden, reason);
+        }
+    }
+
     /// The actor must be an Agent identified by an `account`.
     pub(crate) fn require_account_agent(&mut self) {
         let ok = matches!(&self.st.actor, Actor::Agent(a) if matches!(a.ifi, Ifi::Account(_)));

@@ -164,7 +164,7 @@ const fn by_type(
 }
 
 /// Every statement type, profile by profile, in Ralph's order of models where several share a
-/// selector (the three video `interacted` types).
+/// selector (the four video `interacted` types; ours, `VideoInteracted`, last).
 #[must_use]
 pub fn statement_types() -> &'static [StatementType] {
     &TYPES

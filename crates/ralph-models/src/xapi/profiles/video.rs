@@ -35,7 +35,7 @@ const TIME_FROM: &str = "https://w3id.org/xapi/video/extensions/time-from";
 const TIME_TO: &str = "https://w3id.org/xapi/video/extensions/time-to";
 const PROGRESS: &str = "https://w3id.org/xapi/video/extensions/progress";
 
-pub(super) fn types() -> [StatementType; 9] {
+pub(super) fn types() -> [StatementType; 10] {
     let t = |name, verb_id, check, example| {
         by_type(name, Profile::Video, verb_id, VIDEO, check, example)
     };
@@ -114,6 +114,16 @@ pub(super) fn types() -> [StatementType; 9] {
                 example(p, INTERACTED, "interacted", Some(time(p)), Some(ctx))
             },
         ),
+        t("VideoInteracted", INTERACTED, interacted, |p| {
+            let mut result = time(p);
+            let mut ctx = session(p);
+            if p.flag {
+                result.insert(CC_ENABLED.into(), p.flag.into());
+            } else {
+                ctx.insert(SPEED.into(), "1.5x".into());
+            }
+            example(p, INTERACTED, "interacted", Some(result), Some(ctx))
+        }),
     ]
 }
 
@@ -261,6 +271,29 @@ fn volume_change(c: &mut Check<'_>) {
     result_time(c);
     context_extensions(c, true);
     c.ext_req(Ext::Context, VOLUME, Kind::Integer);
+}
+
+/// A video `interacted` statement that none of the profile's three templates describes: a
+/// transcript shown or hidden (`cc-enabled` without a caption language), a speed change
+/// (`speed`), as Open edX emits them. It follows the rules the three templates share (`time`,
+/// the session id). The extensions that only those templates define are refused here, so a
+/// statement that carries one is held to its template.
+fn interacted(c: &mut Check<'_>) {
+    common(c, "interacted");
+    result_time(c);
+    c.ext_opt(Ext::Result, CC_ENABLED, Kind::Bool);
+    context_extensions(c, true);
+    c.ext_opt(Ext::Context, SPEED, Kind::Str);
+    c.ext_opt(Ext::Context, LENGTH, Kind::NonNegative);
+    for (key, owner) in [
+        (CC_SUBTITLE_LANG, "VideoEnableClosedCaptioning"),
+        (VOLUME, "VideoVolumeChangeInteraction"),
+        (FULL_SCREEN, "VideoScreenChangeInteraction"),
+        (SCREEN_SIZE, "VideoScreenChangeInteraction"),
+        (VIDEO_PLAYBACK_SIZE, "VideoScreenChangeInteraction"),
+    ] {
+        c.forbid_ext(Ext::Context, key, owner);
+    }
 }
 
 fn screen_change(c: &mut Check<'_>) {
