@@ -295,29 +295,57 @@ fn parse_datetime_str(s: &str) -> Option<String> {
 }
 
 fn format_datetime(dt: &NaiveDateTime, offset: Option<i32>) -> String {
-    let mut out = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        dt.year(),
-        dt.month(),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    );
+    let mut out = String::with_capacity(32);
+    match u32::try_from(dt.year()) {
+        Ok(year) if year <= 9999 => push_digits(&mut out, year, 4),
+        _ => out.push_str(&format!("{:04}", dt.year())),
+    }
+    for (sep, value) in [
+        ('-', dt.month()),
+        ('-', dt.day()),
+        ('T', dt.hour()),
+        (':', dt.minute()),
+        (':', dt.second()),
+    ] {
+        out.push(sep);
+        push_digits(&mut out, value, 2);
+    }
     let micros = dt.nanosecond() / 1000;
     if micros != 0 {
-        out.push_str(&format!(".{micros:06}"));
+        out.push('.');
+        // A leap second's nanoseconds go past one second: written in full, as `format!` did.
+        push_digits(&mut out, micros, 6);
     }
     match offset {
         None => {}
         Some(0) => out.push('Z'),
         Some(secs) => {
-            let sign = if secs < 0 { '-' } else { '+' };
+            out.push(if secs < 0 { '-' } else { '+' });
             let secs = secs.unsigned_abs();
-            out.push_str(&format!("{sign}{:02}:{:02}", secs / 3600, secs % 3600 / 60));
+            push_digits(&mut out, secs / 3600, 2);
+            out.push(':');
+            push_digits(&mut out, secs % 3600 / 60, 2);
         }
     }
     out
+}
+
+/// `value` in decimal, zero-padded to at least `width` digits (`format!("{value:0width$}")`).
+fn push_digits(out: &mut String, value: u32, width: usize) {
+    let mut digits = [0u8; 10];
+    let mut n = value;
+    let mut len = 0;
+    while n > 0 || len == 0 {
+        digits[len] = b'0' + (n % 10) as u8;
+        n /= 10;
+        len += 1;
+    }
+    for _ in len..width {
+        out.push('0');
+    }
+    for &d in digits[..len].iter().rev() {
+        out.push(char::from(d));
+    }
 }
 
 #[cfg(test)]
@@ -325,6 +353,25 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn digits_are_padded_as_format_pads_them() {
+        for (value, width) in [
+            (0, 2),
+            (7, 2),
+            (42, 2),
+            (123, 2),
+            (5, 4),
+            (2024, 4),
+            (999_999, 6),
+            (1_000_001, 6),
+            (u32::MAX, 4),
+        ] {
+            let mut out = String::new();
+            push_digits(&mut out, value, width);
+            assert_eq!(out, format!("{value:0width$}"));
+        }
+    }
 
     #[test]
     fn datetimes_are_normalised_as_pydantic_prints_them() {

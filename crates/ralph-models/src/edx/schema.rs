@@ -106,9 +106,82 @@ impl Pat {
                     && b[35].is_ascii_digit()
             }
             Self::ContentHash => (1..=40).contains(&b.len()) && hex(b),
-            _ => self.regex().is_match(s),
+            Self::SequentialId => block_key(b, Some(b"sequential")),
+            Self::ProblemId => block_key(b, Some(b"problem")),
+            Self::ComponentUsageId => block_key(b, None),
+            Self::Chapter => chapter(b),
+            Self::UsageKey | Self::OriginalUsageKey | Self::OraItemId => self.regex().is_match(s),
         }
     }
+}
+
+/// `[a-f0-9]`.
+fn is_hex(c: u8) -> bool {
+    matches!(c, b'a'..=b'f' | b'0'..=b'9')
+}
+
+/// `[^\/+]+(\/|\+)[^\/+]+(\/|\+)` at the start of `b`: the rest after the second separator.
+fn two_segments(b: &[u8]) -> Option<&[u8]> {
+    let mut rest = b;
+    for _ in 0..2 {
+        let sep = rest.iter().position(|&c| c == b'/' || c == b'+')?;
+        if sep == 0 {
+            return None;
+        }
+        rest = &rest[sep + 1..];
+    }
+    Some(rest)
+}
+
+/// `^block-v1:[^\/+]+(\/|\+)[^\/+]+(\/|\+)[^\/?]+type@T\+block@[a-f0-9]{32}$`, with `T`
+/// the given block type, or `[a-z]+` when `None`.
+fn block_key(b: &[u8], block_type: Option<&[u8]>) -> bool {
+    let Some(rest) = b.strip_prefix(b"block-v1:").and_then(two_segments) else {
+        return false;
+    };
+    let Some((head, hash)) = rest.split_at_checked(rest.len().saturating_sub(32)) else {
+        return false;
+    };
+    if hash.len() != 32 || !hash.iter().all(|&c| is_hex(c)) {
+        return false;
+    }
+    let Some(head) = head.strip_suffix(b"+block@") else {
+        return false;
+    };
+    let head = match block_type {
+        Some(t) => head.strip_suffix(t),
+        None => {
+            // The whole run of `[a-z]` before `+block@`: a shorter one would need `type@` to
+            // end with a letter.
+            let letters = head
+                .iter()
+                .rev()
+                .take_while(|c| c.is_ascii_lowercase())
+                .count();
+            (letters > 0).then(|| &head[..head.len() - letters])
+        }
+    };
+    let Some(middle) = head.and_then(|h| h.strip_suffix(b"type@")) else {
+        return false;
+    };
+    !middle.is_empty() && !middle.iter().any(|&c| c == b'/' || c == b'?')
+}
+
+/// `^\/asset-v1:[^\/+]+(\/|\+)[^\/+]+(\/|\+)[^\/?]+type@asset\+block.+$`: some
+/// `type@asset+block` after a non-empty middle without `/` or `?`, followed by at least one
+/// character and no newline.
+fn chapter(b: &[u8]) -> bool {
+    const MARK: &[u8] = b"type@asset+block";
+    let Some(rest) = b.strip_prefix(b"/asset-v1:").and_then(two_segments) else {
+        return false;
+    };
+    (1..rest.len()).any(|at| {
+        let (middle, tail) = rest.split_at(at);
+        tail.starts_with(MARK)
+            && tail.len() > MARK.len()
+            && !tail.contains(&b'\n')
+            && !middle.iter().any(|&c| c == b'/' || c == b'?')
+    })
 }
 
 /// `^course-v1:.+\+.+\+.+$`: at least one character before, between and after two `+`, and
@@ -172,6 +245,83 @@ mod tests {
                 assert_eq!(pat.is_match(s), pat.regex().is_match(s), "{pat:?} {s:?}");
             }
         }
+    }
+
+    /// Strings of pieces the block patterns are made of, and a few
+    /// real ids: the hand matchers and the regexes agree on each.
+    #[test]
+    fn block_matchers_agree_with_the_regexes() {
+        const HASH: &str = "0123456789abcdef0123456789abcdef";
+        let pieces = [
+            "",
+            "block-v1:",
+            "/asset-v1:",
+            "FUN",
+            "+",
+            "/",
+            "?",
+            "\n",
+            "x",
+            "type@",
+            "sequential",
+            "problem",
+            "html",
+            "asset",
+            "+block@",
+            "+block",
+            "type@asset+block",
+            "type@sequential+block@",
+            HASH,
+            "0123456789ABCDEF0123456789abcdef",
+            "@",
+        ];
+        let mut samples: Vec<String> = vec![
+            format!("block-v1:FUN+101+2024+type@sequential+block@{HASH}"),
+            format!("block-v1:FUN/101/2024+type@problem+block@{HASH}"),
+            format!("block-v1:FUN+101+2024+type@html+block@{HASH}"),
+            format!("block-v1:FUN+101+20?24+type@html+block@{HASH}"),
+            format!("block-v1:FUN+101+type@x+type@html+block@{HASH}"),
+            format!("block-v1:FUN+101+2024+type@Html+block@{HASH}"),
+            format!("block-v1:FUN+101+2024+type@sequential+block@{HASH}0"),
+            "/asset-v1:FUN+101+2024+type@asset+block+book.pdf".to_owned(),
+            "/asset-v1:FUN+101+2024+type@asset+block/book.pdf".to_owned(),
+            "/asset-v1:FUN+101+2024+type@asset+block".to_owned(),
+            "/asset-v1:FUN+101+a/b+type@asset+block@x".to_owned(),
+            "/asset-v1:FUN+101+2024+type@asset+block\nx+type@asset+blockx".to_owned(),
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in ["", "x", "+", "/", "?", "\n", "type@"] {
+                    for d in [
+                        "",
+                        "type@sequential+block@",
+                        "type@problem+block@",
+                        "type@asset+block",
+                        "+",
+                        "/",
+                    ] {
+                        samples.push(format!("block-v1:{a}{b}{c}{d}{HASH}"));
+                        samples.push(format!("block-v1:F{a}+{b}x{c}{d}{HASH}"));
+                        samples.push(format!("/asset-v1:F{a}+{b}x{c}{d}x"));
+                    }
+                }
+            }
+        }
+        let pats = [
+            Pat::SequentialId,
+            Pat::ProblemId,
+            Pat::ComponentUsageId,
+            Pat::Chapter,
+        ];
+        let mut matched = [0; 4];
+        for s in &samples {
+            for (i, pat) in pats.into_iter().enumerate() {
+                let expected = pat.regex().is_match(s);
+                assert_eq!(pat.is_match(s), expected, "{pat:?} {s:?}");
+                matched[i] += usize::from(expected);
+            }
+        }
+        assert!(matched.iter().all(|&n| n > 10), "{matched:?}");
     }
 }
 
