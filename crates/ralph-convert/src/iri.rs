@@ -141,7 +141,13 @@ pub(crate) fn is_iri(s: &str) -> bool {
         && rest.bytes().all(is_plain_ascii)
     {
         let authority = rest.split(['/', '?']).next().unwrap_or("");
-        return !authority.contains('?') && is_authority(authority);
+        if !authority.contains('@') {
+            // Plain ASCII without userinfo: a host of unreserved and sub-delimiter characters
+            // (everything the table allows but `:`), then an optional port of digits.
+            let (host, port) = authority.rsplit_once(':').unwrap_or((authority, ""));
+            return !host.contains(':') && port.bytes().all(|b| b.is_ascii_digit());
+        }
+        return is_authority(authority);
     }
     is_iri_full(s)
 }
@@ -194,7 +200,28 @@ fn is_iri_full(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_iri;
+    use super::{is_iri, is_iri_full};
+
+    /// The plain-ASCII fast path gives the full parser's answer on strings built from the
+    /// pieces of `http(s)://` IRIs.
+    #[test]
+    fn the_fast_path_agrees_with_the_full_parser() {
+        let pieces = [
+            "", "x.org", ":", "80", "@", "u", "/", "?", "a", "#", "%20", "[", "]", "-", "é", " ",
+        ];
+        for scheme in ["http://", "https://"] {
+            for a in pieces {
+                for b in pieces {
+                    for c in pieces {
+                        for d in pieces {
+                            let s = format!("{scheme}{a}{b}{c}{d}");
+                            assert_eq!(is_iri(&s), is_iri_full(&s), "{s:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn iris() {
@@ -209,6 +236,10 @@ mod tests {
             "urn:uuid:6a1c1d0b-7f9c-4b8e-9d3a-2f4e5c6b7a80",
             "http://[::1]:8080/x",
             "https://example.org//x/./y/../z",
+            "https://x.org:8080/a",
+            "https://x.org:/a",
+            "https://user:pw@x.org:80/",
+            "https://x.org",
         ] {
             assert!(is_iri(good), "{good}");
         }
@@ -221,6 +252,9 @@ mod tests {
             "https://x.org/%zz",
             "https://x.org:port/",
             "https://x.org/<tag>",
+            "https://x.org:80:80/",
+            "https://a:b@x.org:8x/",
+            "https://x.org:-1/",
         ] {
             assert!(!is_iri(bad), "{bad}");
         }
