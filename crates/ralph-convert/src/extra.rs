@@ -30,6 +30,25 @@ pub(crate) fn converter(model: &str) -> Option<Convert> {
     })
 }
 
+/// Whether `event_type` names an event of a model [`converter`] converts: such a line skips
+/// the slim decoding of Ralph's conversions (a wrong answer only costs time).
+pub(crate) fn handles_event_type(event_type: &str) -> bool {
+    matches!(
+        event_type,
+        "seq_goto"
+            | "seq_next"
+            | "seq_prev"
+            | "book"
+            | "textbook.pdf.page.navigated"
+            | "textbook.pdf.thumbnail.navigated"
+            | "textbook.pdf.chapter.navigated"
+            | "textbook.pdf.zoom.buttons.changed"
+            | "textbook.pdf.zoom.menu.changed"
+            | "textbook.pdf.display.scaled"
+            | "textbook.pdf.search.executed"
+    )
+}
+
 /// A statement part built here as a `Value`, as a tree of its own.
 fn owned(value: &Value) -> Node<'static> {
     Node::from_value(value).into_owned()

@@ -304,10 +304,13 @@ impl Converter {
         // those (skipping the rest without allocating) and convert that slim event. Anything
         // else (other conversions, unknown events, duplicate keys, invalid JSON) takes the
         // full path, which gives the same results.
-        // An event-routing-backends event, told by a first look at its `event_type`, goes
-        // straight to the full path (a wrong guess costs time only: both paths agree).
+        // An event-routing-backends event or one of the other conversions beyond Ralph's, told
+        // by a first look at its `event_type`, goes straight to the full path (a wrong guess
+        // costs time only: both paths agree).
         if self.actor == ActorId::UserId
-            && event_type_hint(raw_line).is_none_or(|name| erb::converter(name).is_none())
+            && event_type_hint(raw_line).is_none_or(|name| {
+                erb::converter(name).is_none() && !extra::handles_event_type(name)
+            })
             && let Ok(slim) = serde_json::from_str::<Slim<'_>>(raw_line)
             && !slim.is_erb()
         {
@@ -569,6 +572,31 @@ mod tests {
         assert_eq!(hint(r#"{"event_type": null}"#), None);
         assert_eq!(hint(r#"{"event_type": "unterminated"#), None);
         assert_eq!(hint(r#"{"name": "x"}"#), None);
+    }
+
+    /// Every conversion of `extra.rs` is found by its event type, and nothing else is.
+    #[test]
+    fn the_extra_conversions_are_known_by_their_event_type() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+        let mut extra_models = 0;
+        for conversion in conversions() {
+            let path = format!("{dir}/{}.input.json", conversion.source);
+            let line = std::fs::read_to_string(&path).expect("a fixture per conversion");
+            let event: Value = serde_json::from_str(&line).expect("a JSON fixture");
+            let event_type = event["event_type"].as_str().expect("an event type");
+            let is_extra = edx::select(&event)
+                .is_ok_and(|model| extra::converter(model.name()).is_some())
+                && erb::converter(event_type).is_none()
+                && !ralph::has_conversion(edx::select(&event).map_or("", |m| m.name()));
+            assert_eq!(
+                extra::handles_event_type(event_type),
+                is_extra,
+                "{}",
+                conversion.source
+            );
+            extra_models += usize::from(is_extra);
+        }
+        assert_eq!(extra_models, 11);
     }
 
     #[test]
