@@ -10,8 +10,12 @@
 //!   [--only sqlite,postgres,...] [--python-ralph BIN] [--xapi-rs BIN] [--random-ids]
 //!   [--no-build]`: one client backfilling each LRS that runs here, then filtered reads, in one
 //!   table (see the `ingest` module).
+//! - `bench convert [--events N] [--rounds R] [--python-ralph BIN] [--no-build]`: `ralph
+//!   convert` on Ralph's nine events and on every family, against the Python ralph, in one table
+//!   (see the `convert` module).
 
 mod bench;
+mod convert;
 mod ingest;
 
 use std::path::PathBuf;
@@ -88,9 +92,34 @@ fn main() -> anyhow::Result<()> {
                 },
             )
         }
+        Some("bench") if args.get(1).map(String::as_str) == Some("convert") => {
+            let text = |name: &str| {
+                args.iter()
+                    .position(|a| a == name)
+                    .and_then(|i| args.get(i + 1).cloned())
+            };
+            let value = |name: &str, default: usize| -> anyhow::Result<usize> {
+                match text(name) {
+                    Some(v) => v
+                        .replace('_', "")
+                        .parse()
+                        .with_context(|| format!("{name} takes a number")),
+                    None => Ok(default),
+                }
+            };
+            convert::run(
+                &root(),
+                &convert::ConvertBench {
+                    events: value("--events", 100_000)?,
+                    rounds: value("--rounds", 3)?,
+                    python_ralph: text("--python-ralph").map(PathBuf::from),
+                    no_build: args.iter().any(|a| a == "--no-build"),
+                },
+            )
+        }
         _ => {
             eprintln!(
-                "usage: cargo xtask codegen [--check] | cargo xtask bench lrs [--statements N] [--batch N] [--writers N] [--pages N] | cargo xtask bench lrs-ingest [--statements N] [--python-statements N] [--batch N] [--queries N] [--only a,b] [--python-ralph BIN] [--xapi-rs BIN] [--random-ids] [--no-build]"
+                "usage: cargo xtask codegen [--check] | cargo xtask bench lrs [--statements N] [--batch N] [--writers N] [--pages N] | cargo xtask bench lrs-ingest [--statements N] [--python-statements N] [--batch N] [--queries N] [--only a,b] [--python-ralph BIN] [--xapi-rs BIN] [--random-ids] [--no-build] | cargo xtask bench convert [--events N] [--rounds R] [--python-ralph BIN] [--no-build]"
             );
             std::process::exit(2);
         }
