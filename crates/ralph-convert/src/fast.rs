@@ -334,8 +334,14 @@ fn push_float(buf: &mut Vec<u8>, value: f64) {
 
 /// `s` as a JSON string, escaped as `serde_json` escapes it.
 fn push_str(buf: &mut Vec<u8>, s: &str) {
-    // Writing into a `Vec` cannot fail.
-    let _ = serde_json::to_writer(&mut *buf, s);
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        buf.push(b'"');
+        buf.extend_from_slice(s.as_bytes());
+        buf.push(b'"');
+    } else {
+        // Writing into a `Vec` cannot fail.
+        let _ = serde_json::to_writer(&mut *buf, s);
+    }
 }
 
 #[cfg(test)]

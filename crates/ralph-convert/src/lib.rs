@@ -348,12 +348,13 @@ impl Converter {
         selected: Result<EventModel, EdxError>,
         raw_line: &str,
     ) -> Result<String, ConvertError> {
-        let mut out = String::new();
+        // A statement is about the size of its event: room for it without growing.
+        let mut out = String::with_capacity(2 * raw_line.len());
         self.convert_tree(root, event, selected, raw_line, |statement| {
             if !out.is_empty() {
                 out.push('\n');
             }
-            out.push_str(&edx::json::to_string(statement));
+            edx::json::push_node(&mut out, statement);
         })?;
         Ok(out)
     }

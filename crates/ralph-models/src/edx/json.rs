@@ -5,10 +5,13 @@
 //! scientific notation below `1e-5` or from `1e16` up, with a signed exponent (`1e+20`, `1e-7`,
 //! `12.0`).
 
+use std::fmt::Write as _;
 use std::io;
 
 use serde::Serialize;
 use serde_json::ser::Formatter;
+
+use crate::json::Node;
 
 /// `value` (a `serde_json::Value`, a [`Node`](crate::json::Node)) as compact JSON,
 /// byte-compatible with pydantic's `model_dump_json`.
@@ -20,6 +23,64 @@ pub fn to_string<T: Serialize + ?Sized>(value: &T) -> String {
         return String::new();
     }
     String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends `node` to `out` as compact JSON: the text [`to_string`] gives it, written without
+/// going through `serde`.
+pub fn push_node(out: &mut String, node: &Node<'_>) {
+    match node {
+        Node::Null => out.push_str("null"),
+        Node::Bool(true) => out.push_str("true"),
+        Node::Bool(false) => out.push_str("false"),
+        Node::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() => {
+                if f.is_finite() {
+                    out.push_str(&pydantic_float(f));
+                } else {
+                    out.push_str("null");
+                }
+            }
+            _ => {
+                let _ = write!(out, "{n}");
+            }
+        },
+        Node::String(s) => push_str(out, s),
+        Node::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_node(out, item);
+            }
+            out.push(']');
+        }
+        Node::Object(object) => {
+            out.push('{');
+            for (i, (key, value)) in object.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_str(out, key);
+                out.push(':');
+                push_node(out, value);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// Appends `s` as a JSON string, escaped as `serde_json` escapes it (control characters, `"`
+/// and `\`; nothing else).
+pub fn push_str(out: &mut String, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        // Serialising a string cannot fail.
+        out.push_str(&serde_json::to_string(s).unwrap_or_default());
+    }
 }
 
 /// A compact serde_json formatter that writes floats as pydantic-core does.
@@ -97,6 +158,28 @@ pub(crate) fn python_float_str(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn push_node_writes_what_to_string_writes() {
+        let texts = [
+            r#"{"a":1,"b":-2,"c":18446744073709551615,"d":-9223372036854775808,"e":1.5,"f":1e20}"#,
+            r#"{"s":"plain","q":"a \"quote\" and \\ back","c":"\u0000\u001f\b\f\n\r\t","u":"é ☃ 𝄞 \u007f"}"#,
+            r#"[[],{},[null,true,false],{"x":{"y":[0.1,1e-7,12.0,0,-0.0]}}]"#,
+            r#""just a string""#,
+            "3.0",
+            "null",
+        ];
+        for text in texts {
+            let node = Node::from_str(text).expect("JSON");
+            let mut out = String::new();
+            push_node(&mut out, &node);
+            assert_eq!(out, to_string(&node), "{text}");
+        }
+        let built = Node::from(f64::NAN);
+        let mut out = String::new();
+        push_node(&mut out, &built);
+        assert_eq!(out, to_string(&built));
+    }
 
     #[test]
     fn floats_are_written_as_pydantic_writes_them() {
