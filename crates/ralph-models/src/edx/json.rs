@@ -13,7 +13,7 @@ use serde_json::ser::Formatter;
 
 use crate::json::Node;
 
-/// `value` (a `serde_json::Value`, a [`Node`](crate::json::Node)) as compact JSON,
+/// `value` (a `serde_json::Value`, a [`Node`]) as compact JSON,
 /// byte-compatible with pydantic's `model_dump_json`.
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> String {
     let mut out = Vec::with_capacity(256);
