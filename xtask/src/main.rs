@@ -24,56 +24,28 @@ use anyhow::{Context, bail};
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let text = |name: &str| flag_text(&args, name);
+    let value = |name: &str, default| flag_number(&args, name, default);
     match args.first().map(String::as_str) {
         Some("codegen") => codegen(args.iter().any(|a| a == "--check")),
-        Some("bench") if args.get(1).map(String::as_str) == Some("lrs") => {
-            let text = |name: &str| {
-                args.iter()
-                    .position(|a| a == name)
-                    .and_then(|i| args.get(i + 1).cloned())
-            };
-            let value = |name: &str, default: usize| -> anyhow::Result<usize> {
-                match args.iter().position(|a| a == name) {
-                    Some(i) => args
-                        .get(i + 1)
-                        .and_then(|v| v.parse().ok())
-                        .with_context(|| format!("{name} takes a number")),
-                    None => Ok(default),
-                }
-            };
-            bench::lrs(
-                &root(),
-                &bench::LrsBench {
-                    statements: value("--statements", 1_000_000)?,
-                    batch: value("--batch", 100)?,
-                    writers: value("--writers", 4)?,
-                    pages: value("--pages", 1000)?,
-                    port: match args.iter().position(|a| a == "--port") {
-                        Some(_) => Some(u16::try_from(value("--port", 0)?)?),
-                        None => None,
-                    },
-                    credentials: (
-                        text("--user").unwrap_or_else(|| "bench".to_owned()),
-                        text("--password").unwrap_or_else(|| "bench-password".to_owned()),
-                    ),
+        Some("bench") if args.get(1).map(String::as_str) == Some("lrs") => bench::lrs(
+            &root(),
+            &bench::LrsBench {
+                statements: value("--statements", 1_000_000)?,
+                batch: value("--batch", 100)?,
+                writers: value("--writers", 4)?,
+                pages: value("--pages", 1000)?,
+                port: match args.iter().position(|a| a == "--port") {
+                    Some(_) => Some(u16::try_from(value("--port", 0)?)?),
+                    None => None,
                 },
-            )
-        }
+                credentials: (
+                    text("--user").unwrap_or_else(|| "bench".to_owned()),
+                    text("--password").unwrap_or_else(|| "bench-password".to_owned()),
+                ),
+            },
+        ),
         Some("bench") if args.get(1).map(String::as_str) == Some("lrs-ingest") => {
-            let text = |name: &str| {
-                args.iter()
-                    .position(|a| a == name)
-                    .and_then(|i| args.get(i + 1).cloned())
-            };
-            let value = |name: &str, default: usize| -> anyhow::Result<usize> {
-                match text(name) {
-                    Some(v) => v
-                        .replace('_', "")
-                        .parse()
-                        .with_context(|| format!("{name} takes a number")),
-                    None => Ok(default),
-                }
-            };
             let statements = value("--statements", 1_000_000)?;
             ingest::run(
                 &root(),
@@ -92,37 +64,39 @@ fn main() -> anyhow::Result<()> {
                 },
             )
         }
-        Some("bench") if args.get(1).map(String::as_str) == Some("convert") => {
-            let text = |name: &str| {
-                args.iter()
-                    .position(|a| a == name)
-                    .and_then(|i| args.get(i + 1).cloned())
-            };
-            let value = |name: &str, default: usize| -> anyhow::Result<usize> {
-                match text(name) {
-                    Some(v) => v
-                        .replace('_', "")
-                        .parse()
-                        .with_context(|| format!("{name} takes a number")),
-                    None => Ok(default),
-                }
-            };
-            convert::run(
-                &root(),
-                &convert::ConvertBench {
-                    events: value("--events", 100_000)?,
-                    rounds: value("--rounds", 3)?,
-                    python_ralph: text("--python-ralph").map(PathBuf::from),
-                    no_build: args.iter().any(|a| a == "--no-build"),
-                },
-            )
-        }
+        Some("bench") if args.get(1).map(String::as_str) == Some("convert") => convert::run(
+            &root(),
+            &convert::ConvertBench {
+                events: value("--events", 100_000)?,
+                rounds: value("--rounds", 3)?,
+                python_ralph: text("--python-ralph").map(PathBuf::from),
+                no_build: args.iter().any(|a| a == "--no-build"),
+            },
+        ),
         _ => {
             eprintln!(
                 "usage: cargo xtask codegen [--check] | cargo xtask bench lrs [--statements N] [--batch N] [--writers N] [--pages N] | cargo xtask bench lrs-ingest [--statements N] [--python-statements N] [--batch N] [--queries N] [--only a,b] [--python-ralph BIN] [--xapi-rs BIN] [--random-ids] [--no-build] | cargo xtask bench convert [--events N] [--rounds R] [--python-ralph BIN] [--no-build]"
             );
             std::process::exit(2);
         }
+    }
+}
+
+/// The value after the flag `name` in `args`, if the flag is there.
+fn flag_text(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+/// The number after the flag `name` (`_` separators allowed), or `default` without the flag.
+fn flag_number(args: &[String], name: &str, default: usize) -> anyhow::Result<usize> {
+    match flag_text(args, name) {
+        Some(v) => v
+            .replace('_', "")
+            .parse()
+            .with_context(|| format!("{name} takes a number")),
+        None => Ok(default),
     }
 }
 
