@@ -2,7 +2,7 @@
 # State (logs, pids, data) lives in $RALPH_TEST_SERVERS_DIR, default ${TMPDIR:-/tmp}/ralph-test-servers.
 : "${RALPH_TEST_SERVERS_DIR:=${TMPDIR:-/tmp}/ralph-test-servers}"
 mkdir -p "$RALPH_TEST_SERVERS_DIR"
-STATE=$RALPH_TEST_SERVERS_DIR
+STATE=$(cd "$RALPH_TEST_SERVERS_DIR" && pwd)
 
 # wait_port HOST PORT [TIMEOUT_S]: wait until a TCP port accepts connections.
 wait_port() {
@@ -14,9 +14,11 @@ wait_port() {
 }
 
 # run_bg NAME CMD...: start a server in the background, pid in $STATE/NAME.pid, log in $STATE/NAME.log.
+# It runs in $STATE, not in the caller's directory: a server outlives the checkout that started
+# it (a CI clone deleted afterwards), and some (chDB) fail once their working directory is gone.
 run_bg() {
   local name=$1; shift
-  nohup "$@" >"$STATE/$name.log" 2>&1 &
+  (cd "$STATE" && exec nohup "$@" >"$STATE/$name.log" 2>&1) &
   echo $! >"$STATE/$name.pid"
 }
 
