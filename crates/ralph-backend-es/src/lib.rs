@@ -97,6 +97,7 @@ impl LrsStoreFactory for EsLrsFactory {
     type Settings = EsSettings;
     const NAME: &'static str = "es";
     const ABOUT: &'static str = "statements in Elasticsearch indices, one index per target";
+    const ALIASES: &'static [&'static str] = &["async_es"];
 
     async fn open(settings: EsSettings, _: &BackendContext) -> Result<Box<dyn LrsStore>> {
         Ok(Box::new(EsStore::open(settings).await?))

@@ -98,6 +98,7 @@ impl LrsStoreFactory for MongoLrsFactory {
     const NAME: &'static str = "mongo";
     const ABOUT: &'static str =
         "statements in MongoDB collections, one per target, stored as Ralph stores them";
+    const ALIASES: &'static [&'static str] = &["async_mongo"];
 
     async fn open(settings: MongoLrsSettings, _: &BackendContext) -> Result<Box<dyn LrsStore>> {
         Ok(Box::new(MongoStore::open(settings).await?))

@@ -775,6 +775,8 @@ pub trait LrsStoreFactory: Send + Sync + 'static {
     const NAME: &'static str;
     /// One line for `--help` and the docs.
     const ABOUT: &'static str;
+    /// Other names `runserver -b` accepts (Ralph 5.1's `async_es`, `async_mongo`).
+    const ALIASES: &'static [&'static str] = &[];
 
     /// Opens the store with its settings.
     async fn open(settings: Self::Settings, context: &BackendContext) -> Result<Box<dyn LrsStore>>;
@@ -789,6 +791,8 @@ pub struct LrsStoreEntry {
     pub name: &'static str,
     /// One line of description.
     pub about: &'static str,
+    /// Other accepted names (Ralph's `async_*` names).
+    pub aliases: &'static [&'static str],
     fields: fn() -> Vec<SettingField>,
     open: OpenStoreFn,
 }
@@ -807,6 +811,7 @@ impl LrsStoreEntry {
         Self {
             name: F::NAME,
             about: F::ABOUT,
+            aliases: F::ALIASES,
             fields: fields_of::<F::Settings>,
             open: open_store_with::<F>,
         }
@@ -864,9 +869,13 @@ impl LrsRegistry {
         &self.entries
     }
 
-    /// The store named `name`.
+    /// The store named `name` (or one of its aliases).
     pub fn get(&self, name: &str) -> Result<&LrsStoreEntry> {
-        self.entries.iter().find(|e| e.name == name).ok_or_else(|| {
+        let found = self
+            .entries
+            .iter()
+            .find(|e| e.name == name || e.aliases.contains(&name));
+        found.ok_or_else(|| {
             let known: Vec<_> = self
                 .entries
                 .iter()

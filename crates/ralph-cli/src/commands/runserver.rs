@@ -78,7 +78,11 @@ pub fn augment(mut cmd: Command) -> Command {
 }
 
 fn store_args(mut sub: Command, registry: &LrsRegistry) -> Command {
-    let names: Vec<&'static str> = registry.entries().iter().map(|e| e.name).collect();
+    let names: Vec<&'static str> = registry
+        .entries()
+        .iter()
+        .flat_map(|e| std::iter::once(e.name).chain(e.aliases.iter().copied()))
+        .collect();
     sub = sub.mut_arg("backend", |a| {
         a.value_parser(PossibleValuesParser::new(names.clone()))
     });

@@ -320,12 +320,13 @@ fn runserver_serves_the_mongo_store_and_read_write_use_the_mongo_backend() {
     ];
     assert_code(&sandbox.run(&auth, b""), 0);
     // A fixed database and statement: reruns store the same statement, which is idempotent.
+    // The store under Ralph 5.1's name for it.
     let (mut child, port) = start(
         &sandbox,
         &[
             "runserver",
             "-b",
-            "mongo",
+            "async_mongo",
             "-p",
             "0",
             "--mongo-default-database",
@@ -389,12 +390,13 @@ fn runserver_serves_the_es_store() {
     ];
     assert_code(&sandbox.run(&auth, b""), 0);
     // A fixed index and statement: reruns store the same statement, which is idempotent.
+    // The store under Ralph 5.1's name for it.
     let (mut child, port) = start(
         &sandbox,
         &[
             "runserver",
             "-b",
-            "es",
+            "async_es",
             "-p",
             "0",
             "--es-default-index",

@@ -98,6 +98,18 @@ fn unknown_backend_unknown_setting_and_wrong_type_exit_2_naming_them() {
         );
     }
 
+    // The statement stores, with Ralph 5.1's names for two of them.
+    let out = sb.run(&["runserver", "-b", "nope"], b"");
+    assert_code(&out, 2);
+    for store in ["es", "async_es", "mongo", "async_mongo", "sqlite", "fs"] {
+        assert!(
+            stderr(&out).contains(&format!(" {store},"))
+                || stderr(&out).contains(&format!(" {store}]")),
+            "`{store}` among the possible values: {}",
+            stderr(&out)
+        );
+    }
+
     let out = crate::run_with(
         sb.ralph()
             .env("RALPH_BACKENDS__DATA__FS__NOPE", "1")
